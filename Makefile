@@ -1,0 +1,139 @@
+# appgen - one Makefile. `make` builds ./appgen; `make help` lists targets.
+#
+#   make DEVELOPER=1            strict warnings, -Werror (gcc and clang)
+#   make SANITIZE=address,undefined   sanitizer build (objects in build/san)
+#   make CC=clang
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKGS     = libgit2 libcjson libcmark libcurl libzip lua5.4
+PYTHON  ?= python3
+
+BUILD = build
+ifneq ($(SANITIZE),)
+BUILD = build/san
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+AG_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc \
+	$(PKG_CFLAGS) -MMD -MP $(SAN_FLAGS)
+ifeq ($(DEVELOPER),1)
+AG_CFLAGS += -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral -Wpointer-arith -Wvla -Wundef -Wcast-align \
+	-Wwrite-strings -Wold-style-definition
+else
+AG_CFLAGS += -Wall
+endif
+LDLIBS = $(PKG_LIBS) -lm
+
+LIB_SRC = $(wildcard src/util/*.c src/front/*.c)
+CLI_SRC = $(wildcard src/cli/*.c)
+LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_data.o
+UNIT_SRC = $(wildcard tests/unit/*.c)
+
+APPGEN = $(if $(SANITIZE),$(BUILD)/appgen,appgen)
+
+.PHONY: all demo check test deps unit spec cli-tests schema-test fuzz fuzz-replay asan valgrind \
+	bench format install uninstall clean help
+
+all: $(APPGEN)
+
+$(APPGEN): $(CLI_OBJ) $(BUILD)/libappgen.a
+	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libappgen.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(AG_CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/schema_data.c: schema/blueprint-v2.schema.json tools/embed.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed.sh ag_schema_json $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/schema_data.o: $(BUILD)/gen/schema_data.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libappgen.a
+	$(CC) $(CFLAGS) $(AG_CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(BUILD)/libappgen.a $(LDLIBS)
+
+# ---- the two commands of the README ---------------------------------------
+
+demo:
+	@sh scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+check:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory test
+
+# ---- tests ------------------------------------------------------------------
+
+# Every suite; the last line is the total "N passed, N failed".
+test: all $(BUILD)/unit_tests
+	@sh tests/run.sh
+
+unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+spec: all
+	$(PYTHON) tests/spec/run.py ./appgen
+
+cli-tests: all
+	sh tests/cli/run.sh ./appgen
+
+schema-test: all
+	sh tests/schema/run.sh ./appgen
+
+asan:
+	$(MAKE) SANITIZE=address,undefined CC=clang all build/san/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 build/san/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/spec/run.py build/san/appgen
+
+valgrind: all $(BUILD)/unit_tests
+	sh tests/valgrind.sh
+
+# libFuzzer over parse + validate + normalize (needs clang).
+FUZZ_SECONDS ?= 60
+build/fuzz/fuzz_front: tests/fuzz/fuzz_front.c $(LIB_SRC)
+	@mkdir -p build/fuzz
+	clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
+fuzz: build/fuzz/fuzz_front
+	@mkdir -p build/fuzz/corpus
+	build/fuzz/fuzz_front -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-dict=tests/fuzz/blueprint.dict build/fuzz/corpus tests/fuzz/corpus blueprints
+
+fuzz-replay: build/fuzz/fuzz_front
+	build/fuzz/fuzz_front -runs=0 tests/fuzz/corpus blueprints
+
+bench: all
+	sh bench/run.sh
+
+format:
+	clang-format -i $(LIB_SRC) $(CLI_SRC) include/appgen/*.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 appgen $(DESTDIR)$(PREFIX)/bin/appgen
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/appgen
+
+clean:
+	rm -rf build appgen
+
+help:
+	@echo "targets: all demo check test unit spec cli-tests schema-test asan valgrind fuzz fuzz-replay bench format install clean"
+
+-include $(shell find build -name '*.d' 2>/dev/null)
