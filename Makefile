@@ -11,6 +11,13 @@ CFLAGS  ?= -O2 -g
 PKGS     = libgit2 libcjson libcmark libcurl libzip lua5.4
 PYTHON  ?= python3
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
 BUILD = build
 ifneq ($(SANITIZE),)
 BUILD = build/san
@@ -45,25 +52,28 @@ APPGEN = $(if $(SANITIZE),$(BUILD)/appgen,appgen)
 all: $(APPGEN)
 
 $(APPGEN): $(CLI_OBJ) $(BUILD)/libappgen.a
-	$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libappgen.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(AG_CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) $(AG_CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/schema_data.c: schema/blueprint-v2.schema.json tools/embed.sh
 	@mkdir -p $(dir $@)
-	sh tools/embed.sh ag_schema_json $< > $@.tmp && mv $@.tmp $@
+	$(Q)sh tools/embed.sh ag_schema_json $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/schema_data.o: $(BUILD)/gen/schema_data.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libappgen.a
-	$(CC) $(CFLAGS) $(AG_CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(BUILD)/libappgen.a $(LDLIBS)
+	@echo "  LINK    $@"
+	$(Q)$(CC) $(CFLAGS) $(AG_CFLAGS) -Itests/unit -o $@ $(UNIT_SRC) $(BUILD)/libappgen.a $(LDLIBS)
 
 # ---- the two commands of the README ---------------------------------------
 

@@ -128,6 +128,18 @@ const char *vc_str(vctx *v, const cJSON *obj, const char *key, const char *what)
 	return n ? vc_want_str(v, n, what) : NULL;
 }
 
+const char *vc_label(vctx *v, const cJSON *obj, const char *key, const char *what)
+{
+	const cJSON *n = vc_get(obj, key);
+	const char *s = n ? vc_want_str(v, n, what) : NULL;
+
+	if (s && !*s) {
+		vc_error(v, AG_D_BAD_VALUE, vc_val_span(v, n), "leave the key out to get the default", "the %s must not be empty", what);
+		return NULL;
+	}
+	return s;
+}
+
 bool vc_bool(vctx *v, const cJSON *obj, const char *key, bool def, const char *what)
 {
 	const cJSON *n = vc_get(obj, key);

@@ -42,6 +42,8 @@ bool vc_array(vctx *v, const cJSON *n, const char *what, bool nonempty);
 const cJSON *vc_get(const cJSON *obj, const char *key);
 /* A string member, or NULL when absent or not a string (reported). */
 const char *vc_str(vctx *v, const cJSON *obj, const char *key, const char *what);
+/* A string member shown to people (name, label, title): must not be empty. */
+const char *vc_label(vctx *v, const cJSON *obj, const char *key, const char *what);
 /* A boolean member, `def` when absent or not a boolean (reported). */
 bool vc_bool(vctx *v, const cJSON *obj, const char *key, bool def, const char *what);
 /* `n` must be a string: returns an arena copy, or reports and returns NULL. */

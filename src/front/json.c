@@ -584,7 +584,12 @@ static cJSON *parse_object(parser *p)
 		char *key;
 
 		skip_ws(p);
-		if (p->c.pos >= p->len || p->s[p->c.pos] != '"') {
+		if (p->c.pos >= p->len) {
+			fail(p, AG_D_JSON_SYNTAX, span_at(open, 1), "close it with '}'",
+				"unexpected end of file: object opened at %u:%u is not closed", open.line, open.col);
+			goto fail;
+		}
+		if (p->s[p->c.pos] != '"') {
 			bool closing = p->c.pos < p->len && p->s[p->c.pos] == '}';
 			unexpected(p, "a key in double quotes",
 				closing && count ? "remove the trailing comma" :
@@ -668,7 +673,12 @@ static cJSON *parse_array(parser *p)
 		cJSON *v;
 
 		skip_ws(p);
-		if (p->c.pos < p->len && p->s[p->c.pos] == ']' && count) {
+		if (p->c.pos >= p->len) {
+			fail(p, AG_D_JSON_SYNTAX, span_at(open, 1), "close it with ']'",
+				"unexpected end of file: array opened at %u:%u is not closed", open.line, open.col);
+			goto fail;
+		}
+		if (p->s[p->c.pos] == ']' && count) {
 			unexpected(p, "a value", "remove the trailing comma");
 			goto fail;
 		}

@@ -236,7 +236,7 @@ static void check_column(vctx *v, const cJSON *n, ag_table *t, ag_column *c)
 	c->required = vc_bool(v, n, "required", false, "required");
 	c->unique = vc_bool(v, n, "unique", false, "unique");
 	c->indexed = vc_bool(v, n, "indexed", false, "indexed");
-	c->label = vc_str(v, n, "label", "a column label");
+	c->label = vc_label(v, n, "label", "column label");
 	if ((m = vc_get(n, "renamedFrom")))
 		c->renamed_from = vc_ident(v, m, "renamedFrom");
 	if ((m = vc_get(n, "enum")))
@@ -318,7 +318,7 @@ void ag_pass_tables(vctx *v, const cJSON *tables)
 					break;
 				}
 		}
-		t->label = vc_str(v, tn, "label", "a table label");
+		t->label = vc_label(v, tn, "label", "table label");
 		if ((m = vc_get(tn, "renamedFrom")))
 			t->renamed_from = vc_ident(v, m, "renamedFrom");
 		if ((m = vc_get(tn, "primaryKey"))) {

@@ -176,7 +176,7 @@ static void check_actions(uictx *u, const cJSON *n, cJSON *out)
 
 		if (!vc_object(v, a, "an action", keys))
 			continue;
-		label = vc_str(v, a, "label", "action label");
+		label = vc_label(v, a, "label", "action label");
 		type = vc_enum(v, a, "type", action_types, -1, "action type");
 		if ((tn = vc_get(a, "target")))
 			target = vc_want_str(v, tn, "target");
@@ -275,7 +275,7 @@ static cJSON *check_block(uictx *u, const cJSON *n)
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "type", type);
-	title = vc_str(v, n, "title", "title");
+	title = vc_label(v, n, "title", "block title");
 	if (!t) {
 		check_actions(u, vc_get(n, "actions"), out);
 		cJSON_Delete(out);
@@ -288,7 +288,7 @@ static cJSON *check_block(uictx *u, const cJSON *n)
 		m = vc_get(n, f->key);
 		switch (f->kind) {
 		case F_STR:
-			if (m && (s = vc_want_str(v, m, f->key)))
+			if (m && (s = vc_label(v, n, f->key, f->key)))
 				cJSON_AddStringToObject(out, f->key, s);
 			break;
 		case F_CHOICE: {
@@ -338,7 +338,7 @@ static cJSON *check_block(uictx *u, const cJSON *n)
 		case F_Y: {
 			cJSON *o = cJSON_CreateObject();
 			int ym = 0;
-			if (m && vc_object(v, m, "y", (const char *const[]){ "*metric", "column", NULL })) {
+			if (m && vc_object(v, m, "y", (const char *const[]){ "metric", "column", NULL })) {
 				const cJSON *c = vc_get(m, "column");
 				ym = vc_enum(v, m, "metric", metrics, 0, "metric");
 				cJSON_AddStringToObject(o, "metric", metrics[ym < 0 ? 0 : ym]);
@@ -524,7 +524,7 @@ void ag_pass_ui(vctx *v, const cJSON *ui)
 			if (!vc_object(v, p, "a page", page_keys))
 				continue;
 			id = vc_str(v, p, "id", "page id");
-			title = vc_str(v, p, "title", "page title");
+			title = vc_label(v, p, "title", "page title");
 			route = NULL;
 			if ((m = vc_get(p, "route")) && (route = vc_want_str(v, m, "route"))) {
 				if (!route_ok(route)) {
@@ -572,7 +572,7 @@ void ag_pass_ui(vctx *v, const cJSON *ui)
 		if (!vc_object(v, p, "a modal", modal_keys))
 			continue;
 		id = vc_str(v, p, "id", "modal id");
-		title = vc_str(v, p, "title", "modal title");
+		title = vc_label(v, p, "title", "modal title");
 		size = vc_enum(v, p, "size", sizes, 1, "modal size");
 		om = cJSON_CreateObject();
 		cJSON_AddStringToObject(om, "id", id ? id : "");
@@ -589,7 +589,7 @@ void ag_pass_ui(vctx *v, const cJSON *ui)
 
 			if (!vc_object(v, n, "a navigation item", nav_keys))
 				continue;
-			label = vc_str(v, n, "label", "label");
+			label = vc_label(v, n, "label", "navigation label");
 			if ((m = vc_get(n, "page")) && (page = vc_want_str(v, m, "page")) &&
 			    !in_list(page, u.pages, u.n_pages)) {
 				vc_error(v, AG_D_UNKNOWN_PAGE, vc_val_span(v, m),

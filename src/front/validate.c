@@ -16,8 +16,7 @@ static void check_app(vctx *v, const cJSON *app)
 	ir->description = "";
 	if (!vc_object(v, app, "app", keys))
 		return;
-	if ((ir->name = vc_str(v, app, "name", "app name")) && !*ir->name)
-		vc_error(v, AG_D_BAD_VALUE, vc_val_span(v, vc_get(app, "name")), NULL, "the app name must not be empty");
+	ir->name = vc_label(v, app, "name", "app name");
 	if ((m = vc_get(app, "slug")) && (ir->slug = vc_want_str(v, m, "slug"))) {
 		ir->slug_span = vc_val_span(v, m);
 		const char *line = ag_json_line(v->doc, ir->slug_span.line, &len);
@@ -66,7 +65,10 @@ static void check_migrations(vctx *v, const cJSON *m)
 	v->ir->allow_destructive = ag_arena_calloc(v->a, (size_t)cJSON_GetArraySize(ad) + 1, sizeof(char *));
 	for (const cJSON *e = ad->child; e && v->ir->allow_destructive; e = e->next) {
 		const char *s = vc_want_str(v, e, "an allowDestructive entry");
-		if (s)
+		if (s && !*s)
+			vc_error(v, AG_D_BAD_VALUE, vc_val_span(v, e), "name the step, e.g. \"drop column deals.notes\"",
+				"an allowDestructive entry must not be empty");
+		else if (s)
 			v->ir->allow_destructive[n++] = s;
 	}
 	v->ir->n_allow_destructive = n;

@@ -28,7 +28,7 @@ Files with a top-level "spec_version" key are the backend-spec dialect (seed
 The schema side deliberately follows JSON Schema 2020-12 where the Python
 implementation would differ: `pattern` uses ECMA-262 semantics for `$` (Python's
 `$` also matches before a final newline), `format` is annotation only, and JSON
-is parsed strictly (UTF-8, no BOM, no NaN/Infinity).
+is parsed strictly (UTF-8, a leading BOM skipped, no NaN/Infinity).
 """
 
 from __future__ import annotations
@@ -192,10 +192,11 @@ def _reject_constant(name: str):
 
 
 def parse_json(raw: bytes):
-    """Strict JSON: UTF-8 without BOM, no NaN/Infinity. Raises ValueError.
+    """Strict JSON: UTF-8, no NaN/Infinity. Raises ValueError. A leading
+    byte-order mark is skipped, as RFC 8259 section 8.1 allows and appgen does.
     (Python keeps the last of duplicate keys; appgen rejects them: see `schema: accepts`.)"""
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ValueError(f"not UTF-8: {e}") from None
     try:

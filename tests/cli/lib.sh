@@ -1,0 +1,31 @@
+# lib.sh - helpers for the numbered CLI test scripts (sourced).
+# Each script calls `t NAME COMMAND...` assertions; counts go to the
+# runner through the last line "N passed, N failed".
+AG=${AG:-$PWD/appgen}
+pass=0
+fail=0
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/     /'; }
+
+# expect_exit CODE NAME CMD... : run CMD, compare its exit status
+expect_exit() {
+	want=$1 name=$2
+	shift 2
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then ok "$name"; else bad "$name" "exit $got, expected $want; stderr: $(head -c 600 "$TMP/err")"; fi
+}
+
+# expect_grep FILE PATTERN NAME : FILE contains the extended regex
+expect_grep() {
+	if grep -Eq -- "$2" "$1"; then ok "$3"; else bad "$3" "no /$2/ in: $(head -c 600 "$1")"; fi
+}
+
+expect_no_grep() {
+	if grep -Eq -- "$2" "$1"; then bad "$3" "unexpected /$2/ in: $(head -c 600 "$1")"; else ok "$3"; fi
+}
+
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }

@@ -1,0 +1,46 @@
+/* main.c - runs every unit test and prints the summary line. */
+#include "test.h"
+#include <git2.h>
+
+int test_failures;
+
+#define TESTS(X) \
+	X(buf_basics) X(buf_printf_growth) X(buf_json_str) X(arena_alloc) \
+	X(json_spans) X(json_duplicate_key) X(json_errors) X(json_utf8) X(json_depth) \
+	X(json_write_numbers) X(edit_distance) X(ir_name_limit) X(diag_render) \
+	X(front_valid_minimal) X(front_system_columns) X(front_reports_all) X(front_spec1) \
+	X(front_creation_order) X(front_dates)
+
+#define DECL(name) void test_##name(void);
+TESTS(DECL)
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+#define ENTRY(name) { #name, test_##name },
+	TESTS(ENTRY)
+};
+
+int main(int argc, char **argv)
+{
+	int passed = 0, failed = 0;
+
+	git_libgit2_init();
+	for (size_t i = 0; i < AG_ARRAY_SIZE(tests); i++) {
+		int before = test_failures;
+		if (argc > 1 && strcmp(argv[1], tests[i].name))
+			continue;
+		tests[i].fn();
+		if (test_failures == before) {
+			passed++;
+			printf("ok   %s\n", tests[i].name);
+		} else {
+			failed++;
+			printf("FAIL %s\n", tests[i].name);
+		}
+	}
+	git_libgit2_shutdown();
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
