@@ -5,7 +5,7 @@
  * Codes are stable: tests, SARIF rules and users' suppressions name them.
  * E0xx: the file as JSON; E1xx: shape (keys, types, names); E2xx: data
  * model; E3xx: security; E4xx: UI; E5xx: repository; E6xx: backend-spec
- * dialect; W9xx: warnings.
+ * dialect; E7xx: emitters; W9xx: warnings.
  */
 AG_DIAG_CODE(JSON_SYNTAX,      "E001", "json-syntax",        "the file is not valid JSON")
 AG_DIAG_CODE(DUPLICATE_KEY,    "E002", "duplicate-key",      "a key appears twice in one object")
@@ -58,5 +58,8 @@ AG_DIAG_CODE(NOT_BLUEPRINT,    "E504", "not-a-blueprint",    "the file is neithe
 AG_DIAG_CODE(SPEC1_TYPE,       "E601", "spec-field-type",    "a backend-spec field type outside the whitelist")
 AG_DIAG_CODE(SPEC1_PRIMARY,    "E602", "spec-primary-key",   "a backend-spec primary key other than a uuid named id")
 AG_DIAG_CODE(SPEC1_VALUE,      "E603", "spec-invalid-value", "a backend-spec value appgen cannot convert")
+AG_DIAG_CODE(EMITTER_ERROR,    "E701", "emitter-error",      "an emitter failed")
+AG_DIAG_CODE(EMITTER_BUDGET,   "E702", "emitter-budget",     "an emitter ran past its instruction budget")
+AG_DIAG_CODE(EMITTER_MEMORY,   "E703", "emitter-memory",     "an emitter ran past its memory cap")
 AG_DIAG_CODE(UNUSED_TABLE,     "W901", "unreachable-table",  "no role may read a table")
-AG_DIAG_CODE(NO_INDEX,         "W902", "redundant-option",   "an option that has no effect")
+AG_DIAG_CODE(NO_EFFECT,        "W902", "no-effect",          "a rule or option that has no effect")

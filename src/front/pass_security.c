@@ -359,6 +359,11 @@ static void check_row_filters(vctx *v, const cJSON *rfs)
 			continue;
 		}
 		ir->filters[idx] = f;
+		if (ir->perms && !(ir->perms[idx] & AG_ACT_ALL))
+			vc_warning(v, AG_D_NO_EFFECT, vc_val_span(v, rf),
+				"a role with no permission on a table gets nothing; give it permissions or remove the filter",
+				"this row filter has no effect: role \"%s\" has no permission on \"%s\"",
+				ir->roles[role], ir->tables[table].name);
 	}
 }
 
@@ -415,7 +420,7 @@ void ag_pass_security(vctx *v, const cJSON *sec)
 	if ((m = vc_get(sec, "permissions"))) {
 		check_permissions(v, m);
 		if (!ir->auth_enabled && m->child)
-			vc_warning(v, AG_D_NO_INDEX, vc_key_span(v, m), "with authentication disabled every table is open to everyone",
+			vc_warning(v, AG_D_NO_EFFECT, vc_key_span(v, m), "with authentication disabled every table is open to everyone",
 				"permissions have no effect when authentication is disabled");
 	}
 	if ((m = vc_get(sec, "rowFilters")))

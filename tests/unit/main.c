@@ -9,7 +9,8 @@ int test_failures;
 	X(json_spans) X(json_duplicate_key) X(json_errors) X(json_utf8) X(json_depth) \
 	X(json_write_numbers) X(edit_distance) X(ir_name_limit) X(diag_render) \
 	X(front_valid_minimal) X(front_system_columns) X(front_reports_all) X(front_spec1) \
-	X(front_creation_order) X(front_dates)
+	X(front_creation_order) X(front_dates) \
+	X(write_tree) X(write_file) X(files_paths)
 
 #define DECL(name) void test_##name(void);
 TESTS(DECL)

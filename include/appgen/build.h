@@ -1,0 +1,65 @@
+/*
+ * build.h - one build: a snapshot of the blueprint repository in, app
+ * trees and a report out.
+ *
+ * ag_build_run() reads the snapshot (a Git revision, or the work tree),
+ * compiles every blueprint with the front end, applies the repository
+ * rules, runs the emitters over each valid app and writes
+ *   <out>/apps/<slug>/   the app tree (atomically; see write.h)
+ *   <out>/build.json     the report
+ * A failing blueprint is reported and the others still build. The report
+ * holds every app's status, the stage it reached, its diagnostics and
+ * timings; timings appear only in build.json, never in app trees.
+ */
+#ifndef AG_BUILD_H
+#define AG_BUILD_H
+
+#include "diag.h"
+
+typedef struct ag_build_opts {
+	const char *repo;  /* repository (or directory with --worktree); default "." */
+	const char *rev;   /* NULL = HEAD */
+	const char *out;   /* default "out" */
+	bool worktree;     /* read uncommitted files instead of a commit */
+	const char *const *apps; /* only these slugs (n_apps == 0: all) */
+	size_t n_apps;
+	unsigned shard_index, shard_count; /* 1-based index of count; 0/0 = all */
+} ag_build_opts;
+
+typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
+
+typedef struct ag_build_app {
+	char *file;       /* blueprints/<name>.json */
+	char *slug;       /* NULL when the blueprint did not get that far */
+	ag_app_status status;
+	const char *stage; /* last stage reached: parse, validate, compile, write */
+	unsigned version;
+	char blob[41];
+	size_t files, bytes, written;
+	double ms_front, ms_compile, ms_write;
+	size_t diag_first, diag_count; /* this app's slice of the build's diagnostics */
+} ag_build_app;
+
+typedef struct ag_build_report {
+	char commit[41];
+	ag_build_app *apps;
+	size_t n_apps;
+	size_t succeeded, failed, skipped;
+	double ms_total;
+} ag_build_report;
+
+/* Called after each app is done (for progress lines). */
+typedef void (*ag_build_progress)(const ag_build_app *app, size_t index, size_t total, void *payload);
+
+/*
+ * Run a build. Diagnostics of all apps go to `diags` (each app's slice is
+ * recorded in its report entry). Returns 0 when the build ran (apps may
+ * have failed: see the report), AG_ENOTFOUND when there is no repository
+ * or revision, or another negative code for an environment failure.
+ */
+int ag_build_run(ag_build_report *report, const ag_build_opts *opts, ag_diags *diags,
+	ag_build_progress progress, void *payload);
+
+void ag_build_report_dispose(ag_build_report *r);
+
+#endif
