@@ -4,7 +4,7 @@
 expect_exit 0 "--version" "$AG" --version
 expect_grep "$TMP/out" '^appgen [0-9]+\.[0-9]+\.[0-9]+$' "--version prints the version"
 expect_exit 0 "help" "$AG" help
-for c in check import schema help; do
+for c in build check import schema help; do
 	expect_grep "$TMP/out" "^  $c " "help lists $c"
 done
 expect_exit 0 "help check" "$AG" help check

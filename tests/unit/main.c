@@ -10,6 +10,8 @@ int test_failures;
 	X(json_write_numbers) X(edit_distance) X(ir_name_limit) X(diag_render) \
 	X(front_valid_minimal) X(front_system_columns) X(front_reports_all) X(front_spec1) \
 	X(front_creation_order) X(front_dates) \
+	X(repo_snapshot_revs) X(repo_snapshot_errors) X(repo_open_subdir) X(repo_links_skipped) \
+	X(repo_snapshot_from_dir) X(repo_large_files) \
 	X(write_tree) X(write_file) X(files_paths)
 
 #define DECL(name) void test_##name(void);

@@ -1,0 +1,263 @@
+/* build.c - snapshot -> front end -> emitters -> app trees + build.json. */
+#include "appgen/build.h"
+#include "appgen/files.h"
+#include "appgen/front.h"
+#include "appgen/hash.h"
+#include "appgen/repo.h"
+#include "appgen/write.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void ag_build_report_dispose(ag_build_report *r)
+{
+	for (size_t i = 0; i < r->n_apps; i++) {
+		free(r->apps[i].file);
+		free(r->apps[i].slug);
+	}
+	free(r->apps);
+	memset(r, 0, sizeof(*r));
+}
+
+static int load_snapshot(ag_snapshot *snap, const ag_build_opts *o)
+{
+	const char *path = o->repo ? o->repo : ".";
+	ag_repo *repo = NULL;
+	int error;
+
+	if (o->worktree) {
+		/* The work tree of the repository if there is one, else the
+		 * directory itself: --worktree needs no Git. */
+		if (ag_repo_open(&repo, path) == 0 && *ag_repo_workdir(repo))
+			error = ag_snapshot_from_dir(snap, ag_repo_workdir(repo));
+		else
+			error = ag_snapshot_from_dir(snap, path);
+		ag_repo_free(repo);
+		return error;
+	}
+	if ((error = ag_repo_open(&repo, path)) < 0)
+		return error;
+	error = ag_repo_snapshot(snap, repo, o->rev);
+	ag_repo_free(repo);
+	return error;
+}
+
+static bool selected(const ag_build_opts *o, const char *slug)
+{
+	if (o->n_apps) {
+		bool found = false;
+		for (size_t i = 0; i < o->n_apps; i++)
+			found |= strcmp(o->apps[i], slug) == 0;
+		if (!found)
+			return false;
+	}
+	if (o->shard_count > 1)
+		return ag_hash_fnv32(slug) % o->shard_count == o->shard_index - 1;
+	return true;
+}
+
+/* The files of one app: the emitters' output plus the normalized IR. */
+static int compile_app(ag_files *files, const ag_ir *ir)
+{
+	ag_buf b = AG_BUF_INIT;
+	cJSON *j = ag_ir_to_json(ir);
+	int error;
+
+	if (!j)
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	ag_json_write(&b, j);
+	cJSON_Delete(j);
+	error = ag_buf_oom(&b) ? AG_ENOMEM : ag_files_add(files, "blueprint.json", b.ptr, b.len, 0644, "appgen", false);
+	ag_buf_dispose(&b);
+	return error;
+}
+
+static cJSON *diag_json(const ag_diag *x)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "file", x->file);
+	cJSON_AddNumberToObject(o, "line", x->span.line);
+	cJSON_AddNumberToObject(o, "column", x->span.col);
+	cJSON_AddStringToObject(o, "severity", x->severity == AG_SEV_ERROR ? "error" : "warning");
+	cJSON_AddStringToObject(o, "code", ag_diag_code_id(x->code));
+	cJSON_AddStringToObject(o, "message", x->message);
+	if (x->hint)
+		cJSON_AddStringToObject(o, "hint", x->hint);
+	return o;
+}
+
+static int write_report(const ag_build_report *r, const ag_diags *d, const char *out, const char *summary)
+{
+	static const char *const status[] = { "succeeded", "failed", "skipped" };
+	cJSON *root = cJSON_CreateObject(), *apps, *t;
+	ag_buf path = AG_BUF_INIT, text = AG_BUF_INIT;
+	int error;
+
+	cJSON_AddStringToObject(root, "appgen", AG_VERSION);
+	cJSON_AddStringToObject(root, "sourceCommit", r->commit);
+	cJSON_AddStringToObject(root, "sourceSummary", summary ? summary : "");
+	apps = cJSON_AddArrayToObject(root, "apps");
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const ag_build_app *a = &r->apps[i];
+		cJSON *o = cJSON_CreateObject(), *ds, *tm;
+		cJSON_AddStringToObject(o, "slug", a->slug ? a->slug : "");
+		cJSON_AddStringToObject(o, "file", a->file);
+		cJSON_AddStringToObject(o, "status", status[a->status]);
+		cJSON_AddStringToObject(o, "stage", a->stage);
+		cJSON_AddNumberToObject(o, "version", a->version);
+		cJSON_AddStringToObject(o, "blueprintHash", a->blob);
+		cJSON_AddStringToObject(o, "sourceCommit", r->commit);
+		cJSON_AddNumberToObject(o, "files", (double)a->files);
+		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
+		cJSON_AddNumberToObject(o, "written", (double)a->written);
+		ds = cJSON_AddArrayToObject(o, "diagnostics");
+		for (size_t k = 0; k < a->diag_count; k++)
+			cJSON_AddItemToArray(ds, diag_json(&d->items[a->diag_first + k]));
+		tm = cJSON_AddObjectToObject(o, "timings_ms");
+		cJSON_AddNumberToObject(tm, "front", a->ms_front);
+		cJSON_AddNumberToObject(tm, "compile", a->ms_compile);
+		cJSON_AddNumberToObject(tm, "write", a->ms_write);
+		cJSON_AddItemToArray(apps, o);
+	}
+	t = cJSON_AddObjectToObject(root, "totals");
+	cJSON_AddNumberToObject(t, "apps", (double)r->n_apps);
+	cJSON_AddNumberToObject(t, "succeeded", (double)r->succeeded);
+	cJSON_AddNumberToObject(t, "failed", (double)r->failed);
+	cJSON_AddNumberToObject(t, "skipped", (double)r->skipped);
+	cJSON_AddNumberToObject(t, "ms", r->ms_total);
+	ag_json_write(&text, root);
+	cJSON_Delete(root);
+	ag_buf_printf(&path, "%s/build.json", out);
+	if (ag_buf_oom(&text) || ag_buf_oom(&path))
+		error = AG_ENOMEM;
+	else if ((error = ag_write_mkdirs(out)) == 0)
+		error = ag_write_file(path.ptr, text.ptr, text.len, 0644, NULL);
+	ag_buf_dispose(&text);
+	ag_buf_dispose(&path);
+	return error;
+}
+
+int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_build_progress progress,
+	void *payload)
+{
+	const char *out = o->out ? o->out : "out";
+	ag_snapshot snap;
+	ag_ir **irs = NULL;
+	const ag_ir **valid = NULL;
+	size_t n_valid = 0, done_count = 0;
+	double t0 = now_ms();
+	int error;
+
+	memset(r, 0, sizeof(*r));
+	memset(&snap, 0, sizeof(snap));
+	if ((error = load_snapshot(&snap, o)) < 0)
+		return error;
+	memcpy(r->commit, snap.commit, sizeof(r->commit));
+	r->apps = calloc(snap.n_blueprints + 1, sizeof(*r->apps));
+	irs = calloc(snap.n_blueprints + 1, sizeof(*irs));
+	valid = calloc(snap.n_blueprints + 1, sizeof(*valid));
+	if (!r->apps || !irs || !valid) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	r->n_apps = snap.n_blueprints;
+
+	/* Front end for every blueprint: the repository rules need them all. */
+	for (size_t i = 0; i < snap.n_blueprints; i++) {
+		const ag_snapshot_file *f = &snap.blueprints[i];
+		ag_build_app *a = &r->apps[i];
+		double t = now_ms();
+
+		a->file = strdup(f->path);
+		memcpy(a->blob, f->blob, sizeof(a->blob));
+		a->stage = "parse";
+		a->diag_first = d->count;
+		error = ag_front_compile(&irs[i], f->path, f->data, f->len, d);
+		if (error < 0 && error != AG_EINVALID)
+			goto done;
+		error = 0;
+		a->ms_front = now_ms() - t;
+		if (irs[i]) {
+			a->stage = "validate";
+			a->slug = strdup(irs[i]->slug);
+			a->version = 1;
+			valid[n_valid++] = irs[i];
+		} else {
+			/* A blueprint that does not parse never gets a slug. */
+			bool parsed = false;
+			for (size_t k = a->diag_first; k < d->count; k++)
+				parsed |= d->items[k].code >= AG_D_UNKNOWN_KEY;
+			a->stage = parsed ? "validate" : "parse";
+			a->status = AG_APP_FAILED;
+		}
+		a->diag_count = d->count - a->diag_first;
+	}
+	{
+		size_t before = d->count;
+		ag_front_check_repo(valid, n_valid, d);
+		/* A repository rule fails the app it is reported on. */
+		for (size_t k = before; k < d->count; k++)
+			for (size_t i = 0; i < r->n_apps; i++)
+				if (irs[i] && strcmp(d->items[k].file, irs[i]->file) == 0) {
+					r->apps[i].status = AG_APP_FAILED;
+					if (r->apps[i].diag_count == 0)
+						r->apps[i].diag_first = k;
+					r->apps[i].diag_count++;
+				}
+	}
+
+	for (size_t i = 0; i < r->n_apps; i++) {
+		ag_build_app *a = &r->apps[i];
+		ag_files files;
+		ag_write_stats ws;
+		ag_buf dir = AG_BUF_INIT;
+		double t;
+
+		if (a->status == AG_APP_FAILED) {
+			r->failed++;
+			goto next;
+		}
+		if (!selected(o, a->slug)) {
+			a->status = AG_APP_SKIPPED;
+			r->skipped++;
+			continue;
+		}
+		ag_files_init(&files);
+		t = now_ms();
+		a->stage = "compile";
+		error = compile_app(&files, irs[i]);
+		a->ms_compile = now_ms() - t;
+		if (error == 0) {
+			t = now_ms();
+			a->stage = "write";
+			ag_buf_printf(&dir, "%s/apps/%s", out, a->slug);
+			error = ag_buf_oom(&dir) ? AG_ENOMEM : ag_write_tree(dir.ptr, &files, &ws);
+			a->ms_write = now_ms() - t;
+			a->files = files.count;
+			a->bytes = ws.bytes;
+			a->written = ws.written;
+		}
+		ag_buf_dispose(&dir);
+		ag_files_dispose(&files);
+		if (error < 0)
+			goto done;
+		a->status = AG_APP_SUCCEEDED;
+		r->succeeded++;
+next:
+		if (progress)
+			progress(a, ++done_count, r->n_apps - r->skipped, payload);
+	}
+	r->ms_total = now_ms() - t0;
+	error = write_report(r, d, out, snap.summary);
+done:
+	for (size_t i = 0; irs && i < snap.n_blueprints; i++)
+		ag_ir_free(irs[i]);
+	free(irs);
+	free(valid);
+	ag_snapshot_dispose(&snap);
+	return error;
+}
