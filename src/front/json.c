@@ -91,6 +91,9 @@ const char *ag_json_line(const ag_json *doc, uint32_t line, size_t *len)
 	}
 	start = doc->lines[line - 1];
 	end = line < doc->nlines ? doc->lines[line] - 1 : doc->len;
+	/* Columns count from after a byte-order mark; so does the echo. */
+	if (line == 1 && end >= 3 && memcmp(doc->text, "\xEF\xBB\xBF", 3) == 0)
+		start = 3;
 	if (end > start && doc->text[end - 1] == '\r')
 		end--;
 	*len = end - start;

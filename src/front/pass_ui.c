@@ -444,8 +444,13 @@ static void default_pages(vctx *v, cJSON *ui)
 
 	for (size_t i = 0; i < v->ir->n_tables; i++) {
 		const ag_table *t = &v->ir->tables[i];
-		cJSON *p = cJSON_CreateObject(), *layout, *blks, *b, *acts;
-		char *route = ag_arena_printf(v->a, "/%s", t->name);
+		cJSON *p, *layout, *blks, *b, *acts;
+		char *route;
+
+		if (!t->name || !t->n_columns)
+			continue; /* the table itself is in error */
+		p = cJSON_CreateObject();
+		route = ag_arena_printf(v->a, "/%s", t->name);
 
 		for (char *c = route; c && *c; c++)
 			if (*c == '_')
@@ -610,9 +615,14 @@ void ag_pass_ui(vctx *v, const cJSON *ui)
 		/* No navigation given: one entry per page, in page order. */
 		const cJSON *ps = cJSON_GetObjectItemCaseSensitive(out, "pages");
 		for (const cJSON *p = ps ? ps->child : NULL; p; p = p->next) {
-			cJSON *on = cJSON_CreateObject();
-			cJSON_AddStringToObject(on, "label", cJSON_GetObjectItemCaseSensitive(p, "title")->valuestring);
-			cJSON_AddStringToObject(on, "page", cJSON_GetObjectItemCaseSensitive(p, "id")->valuestring);
+			const cJSON *title = cJSON_GetObjectItemCaseSensitive(p, "title");
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(p, "id");
+			cJSON *on;
+			if (!cJSON_IsString(title) || !cJSON_IsString(id))
+				continue;
+			on = cJSON_CreateObject();
+			cJSON_AddStringToObject(on, "label", title->valuestring);
+			cJSON_AddStringToObject(on, "page", id->valuestring);
 			cJSON_AddItemToArray(onav, on);
 		}
 	}
