@@ -55,7 +55,7 @@ $(APPGEN): $(CLI_OBJ) $(BUILD)/libappgen.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/libappgen.a: $(LIB_OBJ)
+$(BUILD)/libappgen.a: $(LIB_OBJ) $(BUILD)/gen/tree_data.o
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -70,6 +70,15 @@ $(BUILD)/gen/schema_data.c: schema/blueprint-v2.schema.json tools/embed.sh
 
 $(BUILD)/gen/schema_data.o: $(BUILD)/gen/schema_data.c
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# lua/ and templates/ compiled in (ag_gen_builtin_source); directories are
+# prerequisites too, so adding or removing a file rebuilds it.
+$(BUILD)/gen/tree_data.c: $(shell find lua templates 2>/dev/null) tools/embed_tree.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh tools/embed_tree.sh lua templates > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/tree_data.o: $(BUILD)/gen/tree_data.c src/gen/tree.h
+	$(Q)$(CC) $(CFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libappgen.a
 	@echo "  LINK    $@"
@@ -101,8 +110,11 @@ spec: all
 cli-tests: all
 	sh tests/cli/run.sh ./appgen
 
+# The test venv (scripts/deps.sh test) has the pinned jsonschema.
+VENV_PY = $(or $(wildcard $(HOME)/.cache/appgen/venv/bin/python),$(PYTHON))
+
 schema-test: all
-	sh tests/schema/run.sh ./appgen
+	$(VENV_PY) tests/schema/differential.py ./appgen
 
 asan:
 	$(MAKE) SANITIZE=address,undefined CC=clang all build/san/unit_tests
@@ -114,7 +126,7 @@ valgrind: all $(BUILD)/unit_tests
 
 # libFuzzer over parse + validate + normalize (needs clang).
 FUZZ_SECONDS ?= 60
-build/fuzz/fuzz_front: tests/fuzz/fuzz_front.c $(LIB_SRC)
+build/fuzz/fuzz_front: tests/fuzz/fuzz_front.c $(LIB_SRC) $(BUILD)/gen/tree_data.c
 	@mkdir -p build/fuzz
 	clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)

@@ -42,5 +42,8 @@ void ag_front_check_repo(const ag_ir *const *apps, size_t n, ag_diags *diags);
 /* Canonical JSON text: 2-space indent, keys in tree order, shortest
  * round-trip numbers, "\n" at the end. */
 void ag_json_write(ag_buf *out, const cJSON *node);
+/* A finite double as canonical JSON writes it: integers plainly, others
+ * with the shortest of %.15g..%.17g that reads back the same; -0 is 0. */
+void ag_json_put_number(ag_buf *out, double v);
 
 #endif

@@ -10,9 +10,11 @@
  *   ctx:template(name, vars)        render templates/<name> (returns text)
  * `app` is the IR (ag_ir_to_json's shape) as read-only Lua tables.
  *
- * Sandbox: only base (without dofile, loadfile, collectgarbage's control
- * options, rawset/rawequal on IR tables), table, string, math (without
- * random) and utf8; no io, os, package, debug; `load` takes text chunks
+ * Sandbox: only base (without dofile, loadfile, print, collectgarbage's
+ * control options, rawset on IR tables), table, string, math (without
+ * random) and utf8; no io, os, package, debug, coroutine. pairs() walks
+ * plain tables in sorted key order (Lua's hash seed is per state) and the
+ * IR in its own order; `load` takes text chunks
  * only; `require` resolves names through the ag_gen_source callback (the
  * embedded lua/ tree, or a repository override under .appgen/). Every run
  * has an instruction budget, a memory cap and a cap on the subject size
@@ -32,7 +34,8 @@
 #include "files.h"
 #include "ir.h"
 
-/* Looks up a source file by name ("emitters/db.lua", "templates/x.tpl").
+/* Looks up a source file by its path in the repository layout
+ * ("lua/emitters/db/schema.lua", "templates/db/0001.sql.tpl").
  * Sets *data / *len (borrowed, must outlive the gen) and returns 0, or
  * returns AG_ENOTFOUND. */
 typedef int (*ag_gen_source)(const char **data, size_t *len, const char *name, void *payload);

@@ -2,7 +2,7 @@
 #include "appgen/front.h"
 #include <math.h>
 
-static void put_number(ag_buf *out, double v)
+void ag_json_put_number(ag_buf *out, double v)
 {
 	char tmp[64];
 
@@ -52,7 +52,7 @@ static void write_node(ag_buf *out, const cJSON *n, int depth)
 	} else if (cJSON_IsString(n)) {
 		ag_buf_put_json_str(out, n->valuestring);
 	} else if (cJSON_IsNumber(n)) {
-		put_number(out, n->valuedouble);
+		ag_json_put_number(out, n->valuedouble);
 	} else if (cJSON_IsBool(n)) {
 		ag_buf_puts(out, cJSON_IsTrue(n) ? "true" : "false");
 	} else {

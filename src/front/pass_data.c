@@ -392,6 +392,8 @@ static int rel_column(vctx *v, const cJSON *rel, const char *key, int t)
 	if (!m || !(s = vc_want_str(v, m, key)) || t < 0)
 		return -1;
 	tb = &v->ir->tables[t];
+	if (!tb->n_columns)
+		return -1; /* the table's columns are in error already */
 	if ((c = ag_ir_column(tb, s)) < 0)
 		vc_error(v, AG_D_UNKNOWN_COLUMN, vc_val_span(v, m),
 			vc_suggest(v, s, ag_column_names(v, tb), tb->n_columns),

@@ -201,7 +201,16 @@ int ag_spec1_convert(ag_json **out, const ag_json *spec, ag_diags *diags)
 		if (fields && vc_array(&c.v, fields, "fields", true))
 			for (const cJSON *f = fields->child; f; f = f->next)
 				convert_field(&c, f, cols, table);
-		if (perms && vc_bool(&c.v, e, "crud", true, "crud")) {
+		/* A repeated table name is reported by the validator; giving it
+		 * permissions again would only add a second, derived error. */
+		bool repeated = false;
+		for (const cJSON *prev = ents->child; prev != e; prev = prev->next) {
+			const cJSON *pt = vc_get(prev, "table_name"), *pn = vc_get(prev, "name");
+			const char *ptable = cJSON_IsString(pt) ? pt->valuestring : cJSON_IsString(pn) ? lower(&c.arena, pn->valuestring) : NULL;
+			if (ptable && strcmp(ptable, table) == 0)
+				repeated = true;
+		}
+		if (perms && !repeated && vc_bool(&c.v, e, "crud", true, "crud")) {
 			static const char *const roles[] = { "Admin", "User" };
 			const cJSON *at = vc_get(e, "crud") ? vc_get(e, "crud") : e;
 			for (size_t r = 0; r < 2; r++) {

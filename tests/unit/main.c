@@ -12,7 +12,11 @@ int test_failures;
 	X(front_creation_order) X(front_dates) \
 	X(repo_snapshot_revs) X(repo_snapshot_errors) X(repo_open_subdir) X(repo_links_skipped) \
 	X(repo_snapshot_from_dir) X(repo_large_files) \
-	X(write_tree) X(write_file) X(files_paths)
+	X(write_tree) X(write_file) X(files_paths) \
+	X(gen_builtin_source) X(gen_sandbox_globals) X(gen_sandbox_load) X(gen_budget) X(gen_memory) \
+	X(gen_pattern_cap) X(gen_ir_readonly) X(gen_ir_iterate) X(gen_escapers) X(gen_json) \
+	X(gen_case_plural) X(gen_markdown) X(gen_template) X(gen_template_errors) X(gen_out) \
+	X(gen_require) X(gen_ctx) X(gen_bad_paths) X(gen_deterministic) X(gen_pairs_sorted) X(gen_ir_null)
 
 #define DECL(name) void test_##name(void);
 TESTS(DECL)
