@@ -37,7 +37,7 @@ typedef struct ag_build_app {
 	char blob[41];
 	size_t files, bytes, written;
 	double ms_front, ms_compile, ms_write;
-	size_t diag_first, diag_count; /* this app's slice of the build's diagnostics */
+	size_t diag_count; /* diagnostics about this app's file */
 } ag_build_app;
 
 typedef struct ag_build_report {

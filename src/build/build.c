@@ -2,6 +2,7 @@
 #include "appgen/build.h"
 #include "appgen/files.h"
 #include "appgen/front.h"
+#include "appgen/gen.h"
 #include "appgen/hash.h"
 #include "appgen/repo.h"
 #include "appgen/write.h"
@@ -60,20 +61,32 @@ static bool selected(const ag_build_opts *o, const char *slug)
 	return true;
 }
 
-/* The files of one app: the emitters' output plus the normalized IR. */
-static int compile_app(ag_files *files, const ag_ir *ir)
+/* The files of one app: the emitters' output plus the normalized IR.
+ * AG_EINVALID when an emitter failed (diagnostics say which). */
+static int compile_app(ag_files *files, ag_gen *gen, const ag_ir *ir, ag_diags *d)
 {
 	ag_buf b = AG_BUF_INIT;
-	cJSON *j = ag_ir_to_json(ir);
+	cJSON *j;
 	int error;
 
-	if (!j)
+	if ((error = ag_gen_run(gen, ir, files, d)) < 0)
+		return error;
+	if (!(j = ag_ir_to_json(ir)))
 		return ag_error_set(AG_ENOMEM, "out of memory");
 	ag_json_write(&b, j);
 	cJSON_Delete(j);
 	error = ag_buf_oom(&b) ? AG_ENOMEM : ag_files_add(files, "blueprint.json", b.ptr, b.len, 0644, "appgen", false);
 	ag_buf_dispose(&b);
 	return error;
+}
+
+/* Diagnostics are attributed to an app by the file they are about. */
+static size_t count_diags(const ag_diags *d, const char *file)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < d->count; k++)
+		n += strcmp(d->items[k].file, file) == 0;
+	return n;
 }
 
 static cJSON *diag_json(const ag_diag *x)
@@ -115,8 +128,9 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
 		cJSON_AddNumberToObject(o, "written", (double)a->written);
 		ds = cJSON_AddArrayToObject(o, "diagnostics");
-		for (size_t k = 0; k < a->diag_count; k++)
-			cJSON_AddItemToArray(ds, diag_json(&d->items[a->diag_first + k]));
+		for (size_t k = 0; k < d->count; k++)
+			if (strcmp(d->items[k].file, a->file) == 0)
+				cJSON_AddItemToArray(ds, diag_json(&d->items[k]));
 		tm = cJSON_AddObjectToObject(o, "timings_ms");
 		cJSON_AddNumberToObject(tm, "front", a->ms_front);
 		cJSON_AddNumberToObject(tm, "compile", a->ms_compile);
@@ -148,6 +162,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	ag_snapshot snap;
 	ag_ir **irs = NULL;
 	const ag_ir **valid = NULL;
+	ag_gen *gen = NULL;
 	size_t n_valid = 0, done_count = 0;
 	double t0 = now_ms();
 	int error;
@@ -175,7 +190,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		a->file = strdup(f->path);
 		memcpy(a->blob, f->blob, sizeof(a->blob));
 		a->stage = "parse";
-		a->diag_first = d->count;
+		size_t first = d->count;
 		error = ag_front_compile(&irs[i], f->path, f->data, f->len, d);
 		if (error < 0 && error != AG_EINVALID)
 			goto done;
@@ -189,12 +204,11 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		} else {
 			/* A blueprint that does not parse never gets a slug. */
 			bool parsed = false;
-			for (size_t k = a->diag_first; k < d->count; k++)
+			for (size_t k = first; k < d->count; k++)
 				parsed |= d->items[k].code >= AG_D_UNKNOWN_KEY;
 			a->stage = parsed ? "validate" : "parse";
 			a->status = AG_APP_FAILED;
 		}
-		a->diag_count = d->count - a->diag_first;
 	}
 	{
 		size_t before = d->count;
@@ -202,12 +216,8 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		/* A repository rule fails the app it is reported on. */
 		for (size_t k = before; k < d->count; k++)
 			for (size_t i = 0; i < r->n_apps; i++)
-				if (irs[i] && strcmp(d->items[k].file, irs[i]->file) == 0) {
+				if (irs[i] && strcmp(d->items[k].file, irs[i]->file) == 0)
 					r->apps[i].status = AG_APP_FAILED;
-					if (r->apps[i].diag_count == 0)
-						r->apps[i].diag_first = k;
-					r->apps[i].diag_count++;
-				}
 	}
 
 	for (size_t i = 0; i < r->n_apps; i++) {
@@ -226,11 +236,21 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 			r->skipped++;
 			continue;
 		}
+		if (!gen && (error = ag_gen_new(&gen, ag_gen_builtin_source, NULL, NULL)) < 0)
+			goto done;
 		ag_files_init(&files);
 		t = now_ms();
 		a->stage = "compile";
-		error = compile_app(&files, irs[i]);
+		error = compile_app(&files, gen, irs[i], d);
 		a->ms_compile = now_ms() - t;
+		if (error == AG_EINVALID) {
+			/* An emitter failed: this app fails, its last tree stays. */
+			ag_files_dispose(&files);
+			a->status = AG_APP_FAILED;
+			r->failed++;
+			error = 0;
+			goto next;
+		}
 		if (error == 0) {
 			t = now_ms();
 			a->stage = "write";
@@ -248,12 +268,14 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		a->status = AG_APP_SUCCEEDED;
 		r->succeeded++;
 next:
+		a->diag_count = count_diags(d, a->file);
 		if (progress)
 			progress(a, ++done_count, r->n_apps - r->skipped, payload);
 	}
 	r->ms_total = now_ms() - t0;
 	error = write_report(r, d, out, snap.summary);
 done:
+	ag_gen_free(gen);
 	for (size_t i = 0; irs && i < snap.n_blueprints; i++)
 		ag_ir_free(irs[i]);
 	free(irs);
