@@ -157,6 +157,8 @@ typedef struct ag_ir {
 void ag_ir_free(ag_ir *ir);
 
 const char *ag_type_name(ag_type t);
+/* "an int", "a text", ...: the type name with its article, for messages. */
+const char *ag_type_article(ag_type t);
 const char *ag_format_name(ag_format f);
 const char *ag_on_delete_name(ag_on_delete o);
 const char *ag_command_name(ag_command c);

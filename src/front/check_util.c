@@ -134,7 +134,7 @@ const char *vc_label(vctx *v, const cJSON *obj, const char *key, const char *wha
 	const char *s = n ? vc_want_str(v, n, what) : NULL;
 
 	if (s && !*s) {
-		vc_error(v, AG_D_BAD_VALUE, vc_val_span(v, n), "leave the key out to get the default", "the %s must not be empty", what);
+		vc_error(v, AG_D_BAD_VALUE, vc_val_span(v, n), NULL, "the %s must not be empty", what);
 		return NULL;
 	}
 	return s;
@@ -232,7 +232,12 @@ const char *vc_ident(vctx *v, const cJSON *n, const char *what)
 	}
 	ag_buf_truncate(&fix, 31);
 	len = strlen(s);
-	if (len > 31)
+	bool ascii = true;
+	for (const char *p = s; *p; p++)
+		ascii &= (unsigned char)*p < 0x80;
+	if (!ascii)
+		hint = "names are ASCII: lowercase letters a-z, digits and '_'; put other characters in a \"label\"";
+	else if (len > 31)
 		hint = ag_arena_printf(v->a, "at most 31 characters (this one has %zu)", len);
 	else if (len < 2)
 		hint = "at least 2 characters: a lowercase letter, then letters, digits or '_'";

@@ -12,6 +12,14 @@ const char *ag_type_name(ag_type t)
 	return t < AG_TYPE__COUNT ? type_names[t] : "unknown";
 }
 
+const char *ag_type_article(ag_type t)
+{
+	static const char *const names[] = {
+		"a uuid", "a text", "an int", "a float", "a bool", "a date", "a timestamptz", "a jsonb"
+	};
+	return t < AG_TYPE__COUNT ? names[t] : "an unknown";
+}
+
 const char *ag_format_name(ag_format f)
 {
 	static const char *const n[] = { NULL, "email", "url", "image" };

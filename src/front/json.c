@@ -366,10 +366,14 @@ static bool parse_string(parser *p, cursor *start, cursor *end)
 			advance(p);
 			break;
 		}
+		if (ch == '\n' || ch == '\r') {
+			fail(p, AG_D_JSON_SYNTAX, span_at(*start, 1),
+				"close it with '\"' on the same line; write \\n for a newline inside a string",
+				"the string opened at %u:%u is not closed before the end of the line", start->line, start->col);
+			return false;
+		}
 		if (ch < 0x20) {
-			fail(p, AG_D_JSON_SYNTAX, span_at(p->c, 1),
-				ch == '\n' ? "a string cannot span lines; write \\n for a newline"
-					   : "escape control characters, e.g. \\t or \\u0001",
+			fail(p, AG_D_JSON_SYNTAX, span_at(p->c, 1), "escape control characters, e.g. \\t or \\u0001",
 				"raw control character 0x%02X in a string", ch);
 			return false;
 		}
@@ -454,8 +458,10 @@ static cJSON *parse_number(parser *p, ag_json_loc *loc)
 	double v;
 	cJSON *n;
 
-	if (i < p->len && s[i] == '-')
+	if (i < p->len && s[i] == '-') {
 		i++;
+		advance(p);
+	}
 	if (i >= p->len || !is_digit(s[i])) {
 		unexpected(p, "a digit after '-'", NULL);
 		return NULL;
@@ -493,7 +499,7 @@ static cJSON *parse_number(parser *p, ag_json_loc *loc)
 	}
 	/* The text is NUL-terminated and the grammar above delimits it, so
 	 * strtod reads exactly this token (the C locale is never changed). */
-	v = strtod((const char *)s + p->c.pos, NULL);
+	v = strtod((const char *)s + start.pos, NULL);
 	while (p->c.pos < i)
 		advance(p);
 	loc->value = span_from(start, p->c);
@@ -593,9 +599,11 @@ static cJSON *parse_object(parser *p)
 			goto fail;
 		}
 		if (p->s[p->c.pos] != '"') {
-			bool closing = p->c.pos < p->len && p->s[p->c.pos] == '}';
+			bool closing = p->s[p->c.pos] == '}';
+			bool comment = p->s[p->c.pos] == '/';
 			unexpected(p, "a key in double quotes",
 				closing && count ? "remove the trailing comma" :
+				comment ? "JSON has no comments; remove it" :
 				"object keys are strings in double quotes");
 			goto fail;
 		}

@@ -36,8 +36,6 @@ const char **ag_table_names(vctx *v)
 
 bool ag_value_fits(vctx *v, const ag_column *c, const cJSON *val, const char **why)
 {
-	const char *tn = ag_type_name(c->type);
-
 	*why = NULL;
 	switch (c->type) {
 	case AG_TYPE_TEXT:
@@ -96,7 +94,7 @@ bool ag_value_fits(vctx *v, const ag_column *c, const cJSON *val, const char **w
 			break;
 		if (vc_is_date(val->valuestring))
 			return true;
-		*why = "write a date as \"YYYY-MM-DD\"";
+		*why = "write a real date as \"YYYY-MM-DD\"";
 		return false;
 	case AG_TYPE_TIMESTAMPTZ:
 		if (!cJSON_IsString(val))
@@ -110,7 +108,7 @@ bool ag_value_fits(vctx *v, const ag_column *c, const cJSON *val, const char **w
 	default:
 		return true; /* unknown type: reported already */
 	}
-	*why = ag_arena_printf(v->a, "a %s column takes %s, not %s", tn,
+	*why = ag_arena_printf(v->a, "%s column takes %s, not %s", ag_type_article(c->type),
 		c->type == AG_TYPE_BOOL ? "true or false" :
 		c->type == AG_TYPE_INT || c->type == AG_TYPE_FLOAT ? "a number" : "a string", vc_kind(val));
 	return false;
@@ -154,7 +152,7 @@ static bool read_bound(vctx *v, const cJSON *col, const char *key, ag_column *c,
 	if (c->type != AG_TYPE_INT && c->type != AG_TYPE_FLOAT) {
 		if (c->type < AG_TYPE__COUNT)
 			vc_error(v, AG_D_OPTION_FOR_TYPE, vc_key_span(v, n), "min and max apply to int and float columns",
-				"\"%s\" does not apply to a %s column", key, ag_type_name(c->type));
+				"\"%s\" does not apply to %s column", key, ag_type_article(c->type));
 		return false;
 	}
 	if (c->type == AG_TYPE_INT && !ag_json_is_integer(n)) {
@@ -172,7 +170,7 @@ static void check_enum(vctx *v, const cJSON *n, ag_column *c)
 	if (c->type != AG_TYPE_TEXT) {
 		if (c->type < AG_TYPE__COUNT)
 			vc_error(v, AG_D_OPTION_FOR_TYPE, vc_key_span(v, n), "enum applies to text columns",
-				"\"enum\" does not apply to a %s column", ag_type_name(c->type));
+				"\"enum\" does not apply to %s column", ag_type_article(c->type));
 		return;
 	}
 	if (!vc_array(v, n, "enum", true))
@@ -255,7 +253,7 @@ static void check_column(vctx *v, const cJSON *n, ag_table *t, ag_column *c)
 		else if (c->type != AG_TYPE_TEXT) {
 			if (c->type < AG_TYPE__COUNT)
 				vc_error(v, AG_D_OPTION_FOR_TYPE, vc_key_span(v, m), "maxLength applies to text columns",
-					"\"maxLength\" does not apply to a %s column", ag_type_name(c->type));
+					"\"maxLength\" does not apply to %s column", ag_type_article(c->type));
 		} else
 			c->max_length = (uint32_t)m->valuedouble;
 	}
@@ -263,7 +261,7 @@ static void check_column(vctx *v, const cJSON *n, ag_table *t, ag_column *c)
 		f = vc_enum(v, n, "format", format_names, -1, "format");
 		if (f >= 0 && c->type != AG_TYPE_TEXT && c->type < AG_TYPE__COUNT)
 			vc_error(v, AG_D_OPTION_FOR_TYPE, vc_key_span(v, m), "format applies to text columns",
-				"\"format\" does not apply to a %s column", ag_type_name(c->type));
+				"\"format\" does not apply to %s column", ag_type_article(c->type));
 		else if (f >= 0)
 			c->format = (ag_format)(f + 1);
 	}

@@ -149,7 +149,8 @@ static ag_filter *check_equals(vctx *v, const cJSON *arg, const ag_table *t, ag_
 			f->b.kind == AG_OPND_USER_ID ? "$user.id is a uuid; compare it with a uuid column such as owner_id"
 			: f->b.kind != AG_OPND_COLUMN ? "$user.role and $user.email are text; compare them with a text column"
 			: NULL,
-			"column \"%s\" (%s) cannot be compared with %s (%s)", f->a.column, ag_type_name(f->a.type),
+			"column \"%s\" (%s) cannot be compared with %s%s (%s)", f->a.column, ag_type_name(f->a.type),
+			f->b.kind == AG_OPND_COLUMN ? "column " : "",
 			f->b.kind == AG_OPND_COLUMN ? f->b.column : variables[f->b.kind - AG_OPND_USER_ID],
 			ag_type_name(f->b.type));
 		return NULL;
@@ -278,12 +279,11 @@ static void check_roles(vctx *v, const cJSON *roles)
 		const char *s = vc_want_str(v, r, "a role");
 		if (!s)
 			continue;
-		if (!vc_is_role(s)) {
+		if (!vc_is_role(s))
 			vc_error(v, AG_D_BAD_ROLE_NAME, vc_val_span(v, r),
 				"roles start with a letter, then letters, digits or '_' (at most 31)",
 				"\"%s\" is not a valid role name", s);
-			continue;
-		}
+		/* registered even when invalid, so its uses do not cascade */
 		if (find_role(v->ir, s) >= 0) {
 			vc_error(v, AG_D_DUPLICATE_NAME, vc_val_span(v, r), NULL, "role \"%s\" is declared twice", s);
 			continue;

@@ -185,7 +185,7 @@ static void check_actions(uictx *u, const cJSON *n, cJSON *out)
 		if (type == 0 || type == 1) {
 			bool page = type == 0;
 			if (!tn) {
-				vc_error(v, AG_D_MISSING_TARGET, vc_val_span(v, a), NULL, "a %s action needs a \"target\" (%s)",
+				vc_error(v, AG_D_MISSING_TARGET, vc_val_span(v, a), NULL, "an action of type %s needs a \"target\" (%s)",
 					action_types[type], page ? "a page id" : "a modal id");
 				continue;
 			}
@@ -204,7 +204,7 @@ static void check_actions(uictx *u, const cJSON *n, cJSON *out)
 			}
 		} else if (tn) {
 			vc_error(v, AG_D_MISSING_TARGET, vc_key_span(v, tn), "only navigate and openModal actions have a target",
-				"a %s action takes no \"target\"", action_types[type]);
+				"an action of type %s takes no \"target\"", action_types[type]);
 			continue;
 		}
 		if (!label)
@@ -424,12 +424,11 @@ static void collect_ids(uictx *u, const cJSON *list, const char ***out, size_t *
 		const char *s = cJSON_IsString(m) ? m->valuestring : NULL;
 		if (!s)
 			continue;
-		if (!vc_is_page_id(s)) {
+		if (!vc_is_page_id(s))
 			vc_error(v, AG_D_BAD_IDENT, vc_val_span(v, m),
 				"ids are lowercase letters, digits, '_' and '-', starting with a letter",
 				"\"%s\" is not a valid %s id", s, what);
-			continue;
-		}
+		/* registered even when invalid, so references to it do not cascade */
 		if (in_list(s, *out, *n)) {
 			vc_error(v, AG_D_DUPLICATE_NAME, vc_val_span(v, m), NULL, "%s id \"%s\" is used twice", what, s);
 			continue;

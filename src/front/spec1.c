@@ -51,11 +51,18 @@ static void convert_field(conv *c, const cJSON *f, cJSON *cols, const char *tabl
 		for (size_t i = 0; i < AG_ARRAY_SIZE(types); i++)
 			if (strcmp(types[i].spec, tn) == 0)
 				v2type = types[i].v2;
-		if (!v2type)
+		if (!v2type) {
+			static const char *const alias[][2] = { { "int", "integer" }, { "bool", "boolean" },
+				{ "str", "string" }, { "varchar", "string" }, { "timestamp", "datetime" },
+				{ "date", "datetime" }, { "double", "float" }, { "number", "float" } };
+			const char *hint = vc_suggest(v, tn, whitelist, 7);
+			for (size_t i = 0; i < AG_ARRAY_SIZE(alias); i++)
+				if (strcmp(tn, alias[i][0]) == 0)
+					hint = ag_arena_printf(v->a, "did you mean \"%s\"?", alias[i][1]);
 			vc_error(v, AG_D_SPEC1_TYPE, vc_val_span(v, type),
-				vc_suggest(v, tn, whitelist, 7) ? vc_suggest(v, tn, whitelist, 7)
-				: "field types: string, integer, float, boolean, datetime, uuid, text",
+				hint ? hint : "field types: string, integer, float, boolean, datetime, uuid, text",
 				"field type \"%s\" is not allowed in a backend spec", tn);
+		}
 	}
 	if (!fname || !v2type)
 		return;

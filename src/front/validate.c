@@ -113,11 +113,11 @@ int ag_validate(ag_ir **out, const ag_json *doc, ag_diags *diags)
 	v.errors0 = diags->errors;
 	ir->file = ag_arena_strdup(v.a, ag_json_file(doc));
 
-	if (cJSON_IsObject(root) && !vc_get(root, "version") && !vc_get(root, "app") && !vc_get(root, "data")) {
+	if (!cJSON_IsObject(root) || (!vc_get(root, "app") && !vc_get(root, "data"))) {
 		bool spec = vc_get(root, "entities") || vc_get(root, "project_name");
 		vc_error(&v, AG_D_NOT_BLUEPRINT, vc_val_span(&v, root),
 			spec ? "this looks like a backend spec: add \"spec_version\": \"1.0\""
-			     : "a blueprint is {\"version\": 2, \"app\": {...}, \"data\": {...}}",
+			     : "a blueprint is a JSON object {\"version\": 2, \"app\": {...}, \"data\": {...}}",
 			"this file is neither a BlueprintV2 nor a backend spec");
 		goto done;
 	}

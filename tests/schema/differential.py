@@ -191,16 +191,69 @@ def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+MAX_DEPTH = 64  # appgen's AG_JSON_MAX_DEPTH
+
+
+def _no_duplicates(pairs):
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"duplicate key {key!r}")
+        seen.add(key)
+    return dict(pairs)
+
+
+def _finite_float(text):
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _finite_int(text):
+    value = int(text)
+    if abs(value) > 1.7976931348623157e308:
+        raise ValueError(f"number {text} is out of range")
+    return value
+
+
+def _check_strings_and_depth(value, depth):
+    """What RFC 8259 leaves open and appgen rejects: nesting deeper than
+    64, strings with lone surrogates or NUL (they are not UTF-8 text)."""
+    if isinstance(value, (dict, list)):
+        if depth > MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                _check_string(key)
+            _check_strings_and_depth(item, depth + 1)
+    elif isinstance(value, str):
+        _check_string(value)
+
+
+def _check_string(s):
+    if "\0" in s:
+        raise ValueError("NUL character in a string")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in s):
+        raise ValueError("lone surrogate in a string")
+
+
 def parse_json(raw: bytes):
     """Strict JSON: UTF-8, no NaN/Infinity. Raises ValueError. A leading
     byte-order mark is skipped, as RFC 8259 section 8.1 allows and appgen does.
-    (Python keeps the last of duplicate keys; appgen rejects them: see `schema: accepts`.)"""
+    Also rejected, as appgen does: duplicate keys, nesting deeper than 64,
+    lone surrogates, NUL in strings, numbers out of double range."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ValueError(f"not UTF-8: {e}") from None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant,
+                           object_pairs_hook=_no_duplicates, parse_float=_finite_float,
+                           parse_int=_finite_int)
+        _check_strings_and_depth(value, 1)
+        return value
     except RecursionError:
         raise ValueError("nested too deeply") from None
     except json.JSONDecodeError as e:
@@ -267,7 +320,7 @@ def appgen_verdict(appgen: str, path: Path):
     except ValueError:
         diag = None
     if diag is not None:
-        where = ":".join(str(diag[k]) for k in ("line", "col") if k in diag)
+        where = ":".join(str(diag[k]) for k in ("line", "column") if k in diag)
         code = diag.get("code", "")
         detail = " ".join(x for x in (code, where and f"at {where}", diag["message"]) if x)
     elif proc.returncode not in (0, 1) or not proc.stdout.strip():
