@@ -143,6 +143,7 @@ bench: all
 	sh bench/run.sh
 
 format:
+	@command -v clang-format >/dev/null || sh scripts/deps.sh format
 	clang-format -i $(LIB_SRC) $(CLI_SRC) include/appgen/*.h
 
 install: all

@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh build|test - install what appgen needs, only when it is missing.
+# deps.sh build|test|format - install what appgen needs, only when it is missing.
 #
 # build: the C toolchain and the Debian -dev packages appgen links against.
 # test:  build + what `make check` runs: clang (ASan/UBSan, libFuzzer),
@@ -13,6 +13,7 @@ test_pkgs="clang libclang-rt-14-dev valgrind git python3 python3-venv ca-certifi
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"
+[ "$mode" = format ] && pkgs="clang-format"
 
 missing=""
 for p in $pkgs; do
