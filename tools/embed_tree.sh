@@ -7,6 +7,15 @@ set -euf
 LC_ALL=C
 export LC_ALL
 
+# A directory that does not exist (Git keeps no empty ones) has no files.
+dirs=""
+for d in "$@"; do
+	[ -d "$d" ] && dirs="$dirs $d"
+done
+[ -n "$dirs" ] || { echo "embed_tree.sh: none of $* exists" >&2; exit 1; }
+# shellcheck disable=SC2086
+set -- $dirs
+
 bad=$(find "$@" -type f ! -path '*/.*' ! -name '*~' -path '*[!A-Za-z0-9._/+-]*')
 if [ -n "$bad" ]; then
 	echo "embed_tree.sh: unsupported character in file name: $bad" >&2
