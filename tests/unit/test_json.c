@@ -89,14 +89,14 @@ void test_json_errors(void)
 		{ "{\"a\": NaN}", AG_D_JSON_SYNTAX, 1, 7 },
 		{ "{\"a\": 1} x", AG_D_JSON_SYNTAX, 1, 10 },
 		{ "// c\n{}", AG_D_JSON_SYNTAX, 1, 1 },
-		{ "{\"a\": \"x\ny\"}", AG_D_JSON_SYNTAX, 1, 9 },
+		{ "{\"a\": \"x\ny\"}", AG_D_JSON_SYNTAX, 1, 7 }, /* at the unclosed string */
 		{ "{\"a\": \"\\q\"}", AG_D_JSON_SYNTAX, 1, 8 },
 		{ "{\"a\": \"\\ud800\"}", AG_D_BAD_UTF8, 1, 8 },
 		{ "{\"a\": \"\\u0000\"}", AG_D_BINARY, 1, 8 },
 		{ "{\"a\": [1, 2}", AG_D_JSON_SYNTAX, 1, 12 },
 		{ "{\n\"a\": {", AG_D_JSON_SYNTAX, 2, 6 },
 		{ "{\"a\": 1e999}", AG_D_OUT_OF_RANGE, 1, 7 },
-		{ "{\"a\": -}", AG_D_JSON_SYNTAX, 1, 7 },
+		{ "{\"a\": -}", AG_D_JSON_SYNTAX, 1, 8 },
 		{ "{\"a\": tru}", AG_D_JSON_SYNTAX, 1, 7 },
 	};
 
