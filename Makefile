@@ -126,14 +126,16 @@ valgrind: all $(BUILD)/unit_tests
 
 # libFuzzer over parse + validate + normalize (needs clang).
 FUZZ_SECONDS ?= 60
-build/fuzz/fuzz_front: tests/fuzz/fuzz_front.c $(LIB_SRC) $(BUILD)/gen/tree_data.c
+FUZZ_SRC = $(wildcard src/util/*.c src/front/*.c)
+build/fuzz/fuzz_front: tests/fuzz/fuzz_front.c $(FUZZ_SRC)
 	@mkdir -p build/fuzz
 	clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $^ $(LDLIBS)
 
 fuzz: build/fuzz/fuzz_front
 	@mkdir -p build/fuzz/corpus
 	build/fuzz/fuzz_front -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix=build/fuzz/ \
 		-dict=tests/fuzz/blueprint.dict build/fuzz/corpus tests/fuzz/corpus blueprints
 
 fuzz-replay: build/fuzz/fuzz_front
