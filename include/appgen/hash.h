@@ -2,8 +2,8 @@
  * hash.h - content hashing.
  *
  * appgen hashes content the way Git does (SHA-1 of a blob), through
- * libgit2, so a blueprint's hash equals its Git blob id. Requires
- * git_libgit2_init() to have been called by the program.
+ * libgit2, so a blueprint's hash equals its Git blob id. Hashing needs no
+ * git_libgit2_init() (only opening repositories does; see repo.h).
  */
 #ifndef AG_HASH_H
 #define AG_HASH_H

@@ -1,6 +1,5 @@
 /* main.c - appgen's entry: global options and the subcommand table. */
 #include "cli.h"
-#include <git2.h>
 #include <unistd.h>
 
 static int cmd_help(int argc, char **argv, const cli_opts *o);
@@ -83,7 +82,7 @@ int main(int argc, char **argv)
 	cli_opts o = { 0, false };
 	const char *color = "auto";
 	const cli_cmd *c;
-	int i, rc;
+	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -126,8 +125,5 @@ int main(int argc, char **argv)
 			fputs(c->usage, stdout);
 			return EXIT_OK;
 		}
-	git_libgit2_init();
-	rc = c->run(argc - i, argv + i, &o);
-	git_libgit2_shutdown();
-	return rc;
+	return c->run(argc - i, argv + i, &o);
 }

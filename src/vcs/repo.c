@@ -16,6 +16,7 @@
 
 struct ag_repo {
 	git_repository *git;
+	bool started; /* holds a git_libgit2_init() reference */
 };
 
 /* A growing array of files, handed to the snapshot when complete. */
@@ -113,6 +114,13 @@ int ag_repo_open(ag_repo **out, const char *path)
 	*out = NULL;
 	if (!(r = calloc(1, sizeof(*r))))
 		return ag_error_set(AG_ENOMEM, "out of memory");
+	/* libgit2 is started only by what opens a repository: its start-up
+	 * (TLS set-up) is most of a small `appgen check`. Counted per repo. */
+	if (git_libgit2_init() < 0) {
+		free(r);
+		return git_fail(AG_ERROR, "cannot start libgit2");
+	}
+	r->started = true;
 	rc = git_repository_open_ext(&r->git, path, 0, NULL);
 	if (rc == GIT_ENOTFOUND)
 		error = ag_error_set(AG_ENOTFOUND, "no Git repository at or above '%s'", path);
@@ -132,6 +140,8 @@ void ag_repo_free(ag_repo *r)
 	if (!r)
 		return;
 	git_repository_free(r->git);
+	if (r->started)
+		git_libgit2_shutdown();
 	free(r);
 }
 
