@@ -5,7 +5,10 @@
  * is final: system columns are present (id first; created_at, updated_at,
  * created_by last), defaults are filled in, references are resolved to
  * indices, and every derived SQL name (schema, constraint, index, policy)
- * is computed and at most 63 bytes long. Iteration order is the order of
+ * is computed and at most 63 bytes long. Names that live in the schema's
+ * relation namespace (tables, and the indexes behind primary keys, unique
+ * constraints and plain indexes) are unique: a derived name that would
+ * collide gets a hash suffix. Iteration order is the order of
  * the blueprint where the user chose it (tables, columns, roles, pages)
  * and sorted otherwise, so the same blueprint always gives the same IR.
  *
@@ -61,6 +64,7 @@ typedef struct ag_table {
 	const char *name;
 	const char *label;
 	const char *renamed_from;
+	const char *pk_name; /* the primary-key constraint (and index) */
 	ag_column *columns;
 	size_t n_columns;
 	ag_span span;
@@ -125,6 +129,7 @@ typedef struct ag_ir {
 	ag_arena arena;
 	const char *file; /* where the blueprint came from, for messages */
 	const char *blob; /* hash of the source bytes (Git blob id) */
+	unsigned version; /* blueprint version (1 until history is read) */
 	ag_span slug_span;       /* where the slug is written, for repo rules */
 	const char *slug_source; /* that source line */
 

@@ -191,6 +191,8 @@ cJSON *ag_ir_to_json(const ag_ir *ir)
 	app = cJSON_AddObjectToObject(root, "app");
 	add_str(app, "name", ir->name);
 	add_str(app, "slug", ir->slug);
+	add_str(app, "source", ir->file);
+	cJSON_AddNumberToObject(app, "version", ir->version);
 	add_str(app, "description", ir->description);
 	add_str(app, "status", ir->stopped ? "stopped" : "running");
 	add_str(app, "dbSchema", ir->db_schema);
@@ -207,6 +209,7 @@ cJSON *ag_ir_to_json(const ag_ir *ir)
 		add_str(o, "name", t->name);
 		add_str(o, "label", t->label);
 		add_str(o, "renamedFrom", t->renamed_from);
+		add_str(o, "primaryKeyName", t->pk_name);
 		cols = cJSON_AddArrayToObject(o, "columns");
 		for (size_t c = 0; c < t->n_columns; c++)
 			cJSON_AddItemToArray(cols, column_json(&t->columns[c]));

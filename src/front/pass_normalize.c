@@ -1,5 +1,6 @@
 /* pass_normalize.c - derived SQL names, indexes, creation order, policies. */
 #include "passes.h"
+#include "appgen/hash.h"
 
 static void mark_filter_columns(ag_table *t, const ag_filter *f)
 {
@@ -78,6 +79,46 @@ static void policies(vctx *v)
 	ir->n_policies = n;
 }
 
+/*
+ * Tables, primary keys, unique constraints and indexes share the schema's
+ * relation namespace in PostgreSQL. Derived names can meet each other
+ * ("ix_deal_stage_name" from deal.stage_name and deal_stage.name) or a
+ * table ("pk_deal" beside a table named pk_deal); the later one then takes
+ * a suffix hashed from what it names, which keeps it stable and unique.
+ */
+static bool name_taken(const ag_ir *ir, const char *name, const char *self)
+{
+	for (size_t t = 0; t < ir->n_tables; t++) {
+		const ag_table *tb = &ir->tables[t];
+		if (!strcmp(tb->name, name) || (tb->pk_name && tb->pk_name != self && !strcmp(tb->pk_name, name)))
+			return true;
+		for (size_t c = 0; c < tb->n_columns; c++) {
+			const ag_column *col = &tb->columns[c];
+			if ((col->unique_name && col->unique_name != self && !strcmp(col->unique_name, name)) ||
+			    (col->index_name && col->index_name != self && !strcmp(col->index_name, name)))
+				return true;
+		}
+	}
+	return false;
+}
+
+static const char *unique_relation_name(vctx *v, const char *name, const char *kind, const char *table,
+	const char *column)
+{
+	ag_buf id = AG_BUF_INIT;
+	char suffix[12];
+	const char *out = name;
+
+	/* Only names already placed count, so the first holder keeps its name. */
+	if (!name_taken(v->ir, name, NULL))
+		return name;
+	ag_buf_printf(&id, "%s\x1f%s\x1f%s", kind, table, column ? column : "");
+	snprintf(suffix, sizeof(suffix), "%08x", ag_hash_fnv32(id.ptr));
+	out = ag_ir_name(v->a, name, suffix, NULL, NULL);
+	ag_buf_dispose(&id);
+	return out;
+}
+
 void ag_pass_normalize(vctx *v)
 {
 	ag_ir *ir = v->ir;
@@ -108,6 +149,7 @@ void ag_pass_normalize(vctx *v)
 		ag_table *t = &ir->tables[ti];
 		if (!t->label)
 			t->label = vc_humanize(a, t->name);
+		t->pk_name = unique_relation_name(v, ag_ir_name(a, "pk", t->name, NULL, NULL), "pk", t->name, NULL);
 		for (size_t ci = 0; ci < t->n_columns; ci++) {
 			ag_column *c = &t->columns[ci];
 			if (!c->label)
@@ -115,9 +157,11 @@ void ag_pass_normalize(vctx *v)
 			if (c->primary_key)
 				continue;
 			if (c->unique)
-				c->unique_name = ag_ir_name(a, "uq", t->name, c->name, NULL);
+				c->unique_name = unique_relation_name(v, ag_ir_name(a, "uq", t->name, c->name, NULL),
+					"uq", t->name, c->name);
 			else if (c->indexed)
-				c->index_name = ag_ir_name(a, "ix", t->name, c->name, NULL);
+				c->index_name = unique_relation_name(v, ag_ir_name(a, "ix", t->name, c->name, NULL),
+					"ix", t->name, c->name);
 			if (c->n_enum)
 				c->check_enum = ag_ir_name(a, "ck", t->name, c->name, "enum");
 			if (c->has_min)

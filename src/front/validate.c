@@ -112,6 +112,7 @@ int ag_validate(ag_ir **out, const ag_json *doc, ag_diags *diags)
 	v.a = &ir->arena;
 	v.errors0 = diags->errors;
 	ir->file = ag_arena_strdup(v.a, ag_json_file(doc));
+	ir->version = 1;
 
 	if (!cJSON_IsObject(root) || (!vc_get(root, "app") && !vc_get(root, "data"))) {
 		bool spec = vc_get(root, "entities") || vc_get(root, "project_name");

@@ -83,6 +83,12 @@ assert sorted(ir["data"]["tableOrder"]) == sorted(t["name"] for t in ir["data"][
 PY
 "$AG" check --print-ir "$BP/sales-crm.json" > "$TMP/ir2"
 cmp -s "$TMP/out" "$TMP/ir2" && ok "IR is byte-identical across runs" || bad "IR is byte-identical across runs"
-(cd "$TMP" && cp "$BP/sales-crm.json" . && TZ=Asia/Tokyo LC_ALL=C.UTF-8 "$AG" check --print-ir sales-crm.json > ir3)
-cmp -s "$TMP/out" "$TMP/ir3" && ok "IR does not depend on TZ, locale or path" || bad "IR does not depend on TZ, locale or path"
+# The IR names its source as given; from two directories, with another
+# time zone and locale, the same relative path gives the same bytes.
+mkdir -p "$TMP/d1/blueprints" "$TMP/d2/blueprints"
+cp "$BP/sales-crm.json" "$TMP/d1/blueprints/"; cp "$BP/sales-crm.json" "$TMP/d2/blueprints/"
+(cd "$TMP/d1" && "$AG" check --print-ir blueprints/sales-crm.json > ../ir3)
+(cd "$TMP/d2" && TZ=Asia/Tokyo LC_ALL=C.UTF-8 "$AG" check --print-ir blueprints/sales-crm.json > ../ir4)
+cmp -s "$TMP/ir3" "$TMP/ir4" && ok "IR does not depend on TZ, locale or directory" || bad "IR does not depend on TZ, locale or directory"
+grep -q '"source": "blueprints/sales-crm.json"' "$TMP/ir3" && ok "IR names its source" || bad "IR names its source"
 finish
