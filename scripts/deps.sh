@@ -3,13 +3,14 @@
 #
 # build: the C toolchain and the Debian -dev packages appgen links against.
 # test:  build + what `make check` runs: clang (ASan/UBSan, libFuzzer),
-#        valgrind, git, Python venv support; then a Python venv with the
+#        valgrind, git, Python venv support, PostgreSQL (the tests start
+#        their own server in a temporary directory); then a Python venv with the
 #        pinned test requirements under ~/.cache/appgen (reused across runs).
 set -eu
 
 mode=${1:-build}
 build_pkgs="gcc make pkg-config libgit2-dev libcmark-dev libcurl4-openssl-dev libcjson-dev libzip-dev liblua5.4-dev"
-test_pkgs="clang libclang-rt-14-dev valgrind git python3 python3-venv ca-certificates"
+test_pkgs="clang libclang-rt-14-dev valgrind git python3 python3-venv ca-certificates postgresql"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

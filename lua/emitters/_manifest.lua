@@ -3,4 +3,6 @@
 -- with emit(app, ctx). A blueprint repository may override any of them
 -- (or this list) under .appgen/.
 return {
+	"emitters.db.migration",
+	"emitters.db.teardown",
 }
