@@ -46,7 +46,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 APPGEN = $(if $(SANITIZE),$(BUILD)/appgen,appgen)
 
-.PHONY: all demo check test deps unit spec cli-tests schema-test fuzz fuzz-replay asan valgrind \
+.PHONY: all demo check test deps unit spec golden golden-update cli-tests schema-test fuzz fuzz-replay asan valgrind \
 	bench format install uninstall clean help
 
 all: $(APPGEN)
@@ -107,6 +107,13 @@ unit: $(BUILD)/unit_tests
 spec: all
 	$(PYTHON) tests/spec/run.py ./appgen
 
+golden: all
+	sh tests/golden/run.sh
+
+# Accept a deliberate change of the generated trees.
+golden-update: all
+	sh tests/golden/run.sh --update
+
 cli-tests: all
 	sh tests/cli/run.sh ./appgen
 
@@ -159,6 +166,6 @@ clean:
 	rm -rf build appgen
 
 help:
-	@echo "targets: all demo check test unit spec cli-tests schema-test asan valgrind fuzz fuzz-replay bench format install clean"
+	@echo "targets: all demo check test unit spec golden golden-update cli-tests schema-test asan valgrind fuzz fuzz-replay bench format install clean"
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -45,6 +45,7 @@ suite() {
 suite unit build/unit_tests
 suite spec "$PY" tests/spec/run.py ./appgen
 suite cli sh tests/cli/run.sh ./appgen
+suite golden sh tests/golden/run.sh
 suite schema "$PY" tests/schema/differential.py ./appgen
 suite fuzz-replay make --no-print-directory fuzz-replay
 suite asan-ubsan make --no-print-directory asan

@@ -7,7 +7,10 @@
  * rules, runs the emitters over each valid app and writes
  *   <out>/apps/<slug>/   the app tree (atomically; see write.h)
  *   <out>/build.json     the report
- * A failing blueprint is reported and the others still build. The report
+ * A file the repository commits under .appgen/ replaces the built-in
+ * emitter or template of the same path (.appgen/lua/emitters/...,
+ * .appgen/templates/...). A failing blueprint is reported and the others
+ * still build. The report
  * holds every app's status, the stage it reached, its diagnostics and
  * timings; timings appear only in build.json, never in app trees.
  */

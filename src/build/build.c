@@ -47,6 +47,27 @@ static int load_snapshot(ag_snapshot *snap, const ag_build_opts *o)
 	return error;
 }
 
+/*
+ * Emitter and template sources: a file the repository commits under
+ * .appgen/ (".appgen/templates/db/x.tpl", ".appgen/lua/emitters/db/y.lua")
+ * replaces the built-in file of the same path; everything else is built in.
+ */
+static int snapshot_source(const char **data, size_t *len, const char *name, void *payload)
+{
+	const ag_snapshot *snap = payload;
+	static const char prefix[] = ".appgen/";
+
+	for (size_t i = 0; i < snap->n_overrides; i++) {
+		const ag_snapshot_file *f = &snap->overrides[i];
+		if (strncmp(f->path, prefix, sizeof(prefix) - 1) == 0 && strcmp(f->path + sizeof(prefix) - 1, name) == 0) {
+			*data = f->data;
+			*len = f->len;
+			return 0;
+		}
+	}
+	return ag_gen_builtin_source(data, len, name, NULL);
+}
+
 static bool selected(const ag_build_opts *o, const char *slug)
 {
 	if (o->n_apps) {
@@ -236,7 +257,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 			r->skipped++;
 			continue;
 		}
-		if (!gen && (error = ag_gen_new(&gen, ag_gen_builtin_source, NULL, NULL)) < 0)
+		if (!gen && (error = ag_gen_new(&gen, snapshot_source, &snap, NULL)) < 0)
 			goto done;
 		ag_files_init(&files);
 		t = now_ms();
