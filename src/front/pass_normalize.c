@@ -1,6 +1,7 @@
 /* pass_normalize.c - derived SQL names, indexes, creation order, policies. */
 #include "passes.h"
 #include "appgen/hash.h"
+#include "appgen/strset.h"
 
 static void mark_filter_columns(ag_table *t, const ag_filter *f)
 {
@@ -86,36 +87,22 @@ static void policies(vctx *v)
  * table ("pk_deal" beside a table named pk_deal); the later one then takes
  * a suffix hashed from what it names, which keeps it stable and unique.
  */
-static bool name_taken(const ag_ir *ir, const char *name, const char *self)
-{
-	for (size_t t = 0; t < ir->n_tables; t++) {
-		const ag_table *tb = &ir->tables[t];
-		if (!strcmp(tb->name, name) || (tb->pk_name && tb->pk_name != self && !strcmp(tb->pk_name, name)))
-			return true;
-		for (size_t c = 0; c < tb->n_columns; c++) {
-			const ag_column *col = &tb->columns[c];
-			if ((col->unique_name && col->unique_name != self && !strcmp(col->unique_name, name)) ||
-			    (col->index_name && col->index_name != self && !strcmp(col->index_name, name)))
-				return true;
-		}
-	}
-	return false;
-}
-
-static const char *unique_relation_name(vctx *v, const char *name, const char *kind, const char *table,
-	const char *column)
+static const char *unique_relation_name(vctx *v, ag_strset *taken, const char *name, const char *kind,
+	const char *table, const char *column)
 {
 	ag_buf id = AG_BUF_INIT;
 	char suffix[12];
 	const char *out = name;
 
 	/* Only names already placed count, so the first holder keeps its name. */
-	if (!name_taken(v->ir, name, NULL))
-		return name;
-	ag_buf_printf(&id, "%s\x1f%s\x1f%s", kind, table, column ? column : "");
-	snprintf(suffix, sizeof(suffix), "%08x", ag_hash_fnv32(id.ptr));
-	out = ag_ir_name(v->a, name, suffix, NULL, NULL);
-	ag_buf_dispose(&id);
+	if (name && ag_strset_has(taken, name)) {
+		ag_buf_printf(&id, "%s\x1f%s\x1f%s", kind, table, column ? column : "");
+		snprintf(suffix, sizeof(suffix), "%08x", ag_hash_fnv32(id.ptr));
+		out = ag_ir_name(v->a, name, suffix, NULL, NULL);
+		ag_buf_dispose(&id);
+	}
+	if (out && ag_strset_add(taken, out) < 0)
+		v->a->oom = true;
 	return out;
 }
 
@@ -145,11 +132,16 @@ void ag_pass_normalize(vctx *v)
 		for (size_t i = 0; i < ir->n_roles * ir->n_tables; i++)
 			ir->perms[i] &= AG_ACT_ALL;
 
+	ag_strset taken;
+	ag_strset_init(&taken);
+	for (size_t ti = 0; ti < ir->n_tables; ti++)
+		if (ag_strset_add(&taken, ir->tables[ti].name) < 0)
+			a->oom = true;
 	for (size_t ti = 0; ti < ir->n_tables; ti++) {
 		ag_table *t = &ir->tables[ti];
 		if (!t->label)
 			t->label = vc_humanize(a, t->name);
-		t->pk_name = unique_relation_name(v, ag_ir_name(a, "pk", t->name, NULL, NULL), "pk", t->name, NULL);
+		t->pk_name = unique_relation_name(v, &taken, ag_ir_name(a, "pk", t->name, NULL, NULL), "pk", t->name, NULL);
 		for (size_t ci = 0; ci < t->n_columns; ci++) {
 			ag_column *c = &t->columns[ci];
 			if (!c->label)
@@ -157,10 +149,10 @@ void ag_pass_normalize(vctx *v)
 			if (c->primary_key)
 				continue;
 			if (c->unique)
-				c->unique_name = unique_relation_name(v, ag_ir_name(a, "uq", t->name, c->name, NULL),
+				c->unique_name = unique_relation_name(v, &taken, ag_ir_name(a, "uq", t->name, c->name, NULL),
 					"uq", t->name, c->name);
 			else if (c->indexed)
-				c->index_name = unique_relation_name(v, ag_ir_name(a, "ix", t->name, c->name, NULL),
+				c->index_name = unique_relation_name(v, &taken, ag_ir_name(a, "ix", t->name, c->name, NULL),
 					"ix", t->name, c->name);
 			if (c->n_enum)
 				c->check_enum = ag_ir_name(a, "ck", t->name, c->name, "enum");
@@ -172,6 +164,7 @@ void ag_pass_normalize(vctx *v)
 				c->check_length = ag_ir_name(a, "ck", t->name, c->name, "len");
 		}
 	}
+	ag_strset_dispose(&taken);
 	creation_order(v);
 	policies(v);
 }
