@@ -1,7 +1,7 @@
 # appgen - one Makefile. `make` builds ./appgen; `make help` lists targets.
 #
 #   make DEVELOPER=1            strict warnings, -Werror (gcc and clang)
-#   make SANITIZE=address,undefined   sanitizer build (objects in build/san)
+#   make SANITIZE=address,undefined   sanitizer build (objects in build/san-address-undefined)
 #   make CC=clang
 
 PREFIX  ?= /usr/local
@@ -20,7 +20,8 @@ endif
 
 BUILD = build
 ifneq ($(SANITIZE),)
-BUILD = build/san
+comma := ,
+BUILD = build/san-$(subst $(comma),-,$(SANITIZE))
 SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 endif
 
@@ -36,7 +37,7 @@ AG_CFLAGS += -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-protot
 else
 AG_CFLAGS += -Wall
 endif
-LDLIBS = $(PKG_LIBS) -lm
+LDLIBS = $(PKG_LIBS) -lm -pthread
 
 LIB_SRC = $(wildcard src/util/*.c src/front/*.c src/out/*.c src/gen/*.c src/vcs/*.c src/build/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
@@ -46,7 +47,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 APPGEN = $(if $(SANITIZE),$(BUILD)/appgen,appgen)
 
-.PHONY: all demo check test deps unit spec golden golden-update cli-tests schema-test fuzz fuzz-replay asan valgrind \
+.PHONY: all demo check test deps unit spec golden golden-update tsan cli-tests schema-test fuzz fuzz-replay asan valgrind \
 	bench format install uninstall clean help
 
 all: $(APPGEN)
@@ -124,9 +125,15 @@ schema-test: all
 	$(VENV_PY) tests/schema/differential.py ./appgen
 
 asan:
-	$(MAKE) SANITIZE=address,undefined CC=clang all build/san/unit_tests
-	ASAN_OPTIONS=detect_leaks=1 build/san/unit_tests
-	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/spec/run.py build/san/appgen
+	$(MAKE) SANITIZE=address,undefined CC=clang all build/san-address-undefined/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 build/san-address-undefined/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/spec/run.py build/san-address-undefined/appgen
+	ASAN_OPTIONS=detect_leaks=1 AG=build/san-address-undefined/appgen sh tests/golden/run.sh
+
+# ThreadSanitizer over a parallel build of many apps.
+tsan:
+	$(MAKE) SANITIZE=thread CC=clang all
+	sh tests/tsan.sh build/san-thread/appgen
 
 valgrind: all $(BUILD)/unit_tests
 	sh tests/valgrind.sh

@@ -49,6 +49,7 @@ suite golden sh tests/golden/run.sh
 suite schema "$PY" tests/schema/differential.py ./appgen
 suite fuzz-replay make --no-print-directory fuzz-replay
 suite asan-ubsan make --no-print-directory asan
+suite tsan make --no-print-directory tsan
 suite valgrind sh tests/valgrind.sh
 suite e2e-db sh tests/e2e/db_test.sh
 

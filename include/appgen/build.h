@@ -27,6 +27,7 @@ typedef struct ag_build_opts {
 	const char *const *apps; /* only these slugs (n_apps == 0: all) */
 	size_t n_apps;
 	unsigned shard_index, shard_count; /* 1-based index of count; 0/0 = all */
+	unsigned jobs;     /* threads compiling and writing apps; 0 or 1 = one */
 } ag_build_opts;
 
 typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;

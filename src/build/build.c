@@ -6,6 +6,7 @@
 #include "appgen/hash.h"
 #include "appgen/repo.h"
 #include "appgen/write.h"
+#include <pthread.h>
 
 static double now_ms(void)
 {
@@ -176,6 +177,154 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 	return error;
 }
 
+/*
+ * The compile + write stage runs on a pool of `jobs` threads. Each worker
+ * has its own generator (a Lua state is single-threaded) and writes each
+ * app's diagnostics to that app's own list; the lists are appended to the
+ * build's in app order afterwards, so the output does not depend on which
+ * thread finished first. Only the progress lines come in completion order.
+ */
+typedef struct pool {
+	ag_build_report *r;
+	ag_ir **irs;
+	ag_snapshot *snap;
+	const char *out;
+	ag_diags *front;    /* the build's list: front-end diagnostics so far */
+	ag_diags *per_app;  /* [n_apps] emitter diagnostics */
+	ag_build_progress progress;
+	void *payload;
+	size_t total, done;
+	size_t next;        /* next app index to take */
+	int error;          /* first environment failure */
+	pthread_mutex_t lock;
+} pool;
+
+/* Compile and write app i. 0, or a negative environment error. */
+static int build_one(pool *p, size_t i, ag_gen **gen)
+{
+	ag_build_app *a = &p->r->apps[i];
+	ag_diags *d = &p->per_app[i];
+	ag_files files;
+	ag_write_stats ws;
+	ag_buf dir = AG_BUF_INIT;
+	double t;
+	int error;
+
+	if (!*gen && (error = ag_gen_new(gen, snapshot_source, p->snap, NULL)) < 0)
+		return error;
+	ag_files_init(&files);
+	t = now_ms();
+	a->stage = "compile";
+	error = compile_app(&files, *gen, p->irs[i], d);
+	a->ms_compile = now_ms() - t;
+	if (error == AG_EINVALID) {
+		/* An emitter failed: this app fails, its last tree stays. */
+		a->status = AG_APP_FAILED;
+		error = 0;
+	} else if (error == 0) {
+		t = now_ms();
+		a->stage = "write";
+		ag_buf_printf(&dir, "%s/apps/%s", p->out, a->slug);
+		error = ag_buf_oom(&dir) ? AG_ENOMEM : ag_write_tree(dir.ptr, &files, &ws);
+		a->ms_write = now_ms() - t;
+		a->files = files.count;
+		a->bytes = ws.bytes;
+		a->written = ws.written;
+		if (error == 0)
+			a->status = AG_APP_SUCCEEDED;
+	}
+	ag_buf_dispose(&dir);
+	ag_files_dispose(&files);
+	return error;
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	ag_gen *gen = NULL;
+
+	for (;;) {
+		size_t i;
+		int error = 0;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->next < p->r->n_apps && p->r->apps[p->next].status == AG_APP_SKIPPED)
+			p->next++;
+		i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->r->n_apps)
+			break;
+		if (p->r->apps[i].status != AG_APP_FAILED)
+			error = build_one(p, i, &gen);
+		pthread_mutex_lock(&p->lock);
+		if (error < 0 && !p->error) {
+			p->error = error;
+			p->next = p->r->n_apps; /* stop handing out work */
+		}
+		if (!error && p->progress) {
+			ag_build_app *a = &p->r->apps[i];
+			a->diag_count = count_diags(p->front, a->file) + p->per_app[i].count;
+			p->progress(a, ++p->done, p->total, p->payload);
+		}
+		pthread_mutex_unlock(&p->lock);
+	}
+	ag_gen_free(gen);
+	return NULL;
+}
+
+/* Moves every diagnostic of `from` to the end of `to`. */
+static void diags_append(ag_diags *to, const ag_diags *from)
+{
+	for (size_t k = 0; k < from->count; k++) {
+		const ag_diag *x = &from->items[k];
+		ag_diags_add(to, x->severity, x->code, x->file, x->span, x->source,
+			x->source ? strlen(x->source) : 0, x->hint, "%s", x->message);
+	}
+}
+
+static int pool_run(pool *p, unsigned jobs)
+{
+	pthread_t threads[64];
+	size_t started = 0, n = p->r->n_apps;
+	int error = 0;
+
+	if (jobs == 0)
+		jobs = 1;
+	if (jobs > AG_ARRAY_SIZE(threads))
+		jobs = AG_ARRAY_SIZE(threads);
+	if (!(p->per_app = calloc(n + 1, sizeof(*p->per_app))))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	pthread_mutex_init(&p->lock, NULL);
+	if (jobs == 1) {
+		worker(p);
+	} else {
+		for (; started < jobs; started++)
+			if (pthread_create(&threads[started], NULL, worker, p) != 0)
+				break;
+		if (started == 0)
+			worker(p); /* no threads to be had: do the work here */
+		for (size_t k = 0; k < started; k++)
+			pthread_join(threads[k], NULL);
+	}
+	pthread_mutex_destroy(&p->lock);
+	for (size_t i = 0; i < n; i++) {
+		ag_build_app *a = &p->r->apps[i];
+		diags_append(p->front, &p->per_app[i]);
+		ag_diags_dispose(&p->per_app[i]);
+		if (a->status == AG_APP_SUCCEEDED)
+			p->r->succeeded++;
+		else if (a->status == AG_APP_FAILED && a->stage && strcmp(a->stage, "compile") == 0)
+			p->r->failed++;
+		a->diag_count = count_diags(p->front, a->file);
+	}
+	free(p->per_app);
+	if (p->error)
+		error = p->error;
+	else if (p->front->oom)
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+	return error;
+}
+
 int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_build_progress progress,
 	void *payload)
 {
@@ -183,8 +332,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	ag_snapshot snap;
 	ag_ir **irs = NULL;
 	const ag_ir **valid = NULL;
-	ag_gen *gen = NULL;
-	size_t n_valid = 0, done_count = 0;
+	size_t n_valid = 0;
 	double t0 = now_ms();
 	int error;
 
@@ -241,62 +389,33 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 					r->apps[i].status = AG_APP_FAILED;
 	}
 
+	/* Selection first: the progress total is known before any work. */
 	for (size_t i = 0; i < r->n_apps; i++) {
 		ag_build_app *a = &r->apps[i];
-		ag_files files;
-		ag_write_stats ws;
-		ag_buf dir = AG_BUF_INIT;
-		double t;
-
-		if (a->status == AG_APP_FAILED) {
+		if (a->status == AG_APP_FAILED)
 			r->failed++;
-			goto next;
-		}
-		if (!selected(o, a->slug)) {
+		else if (!selected(o, a->slug)) {
 			a->status = AG_APP_SKIPPED;
 			r->skipped++;
-			continue;
 		}
-		if (!gen && (error = ag_gen_new(&gen, snapshot_source, &snap, NULL)) < 0)
+	}
+	{
+		pool p;
+		memset(&p, 0, sizeof(p));
+		p.r = r;
+		p.irs = irs;
+		p.snap = &snap;
+		p.out = out;
+		p.front = d;
+		p.progress = progress;
+		p.payload = payload;
+		p.total = r->n_apps - r->skipped;
+		if ((error = pool_run(&p, o->jobs)) < 0)
 			goto done;
-		ag_files_init(&files);
-		t = now_ms();
-		a->stage = "compile";
-		error = compile_app(&files, gen, irs[i], d);
-		a->ms_compile = now_ms() - t;
-		if (error == AG_EINVALID) {
-			/* An emitter failed: this app fails, its last tree stays. */
-			ag_files_dispose(&files);
-			a->status = AG_APP_FAILED;
-			r->failed++;
-			error = 0;
-			goto next;
-		}
-		if (error == 0) {
-			t = now_ms();
-			a->stage = "write";
-			ag_buf_printf(&dir, "%s/apps/%s", out, a->slug);
-			error = ag_buf_oom(&dir) ? AG_ENOMEM : ag_write_tree(dir.ptr, &files, &ws);
-			a->ms_write = now_ms() - t;
-			a->files = files.count;
-			a->bytes = ws.bytes;
-			a->written = ws.written;
-		}
-		ag_buf_dispose(&dir);
-		ag_files_dispose(&files);
-		if (error < 0)
-			goto done;
-		a->status = AG_APP_SUCCEEDED;
-		r->succeeded++;
-next:
-		a->diag_count = count_diags(d, a->file);
-		if (progress)
-			progress(a, ++done_count, r->n_apps - r->skipped, payload);
 	}
 	r->ms_total = now_ms() - t0;
 	error = write_report(r, d, out, snap.summary);
 done:
-	ag_gen_free(gen);
 	for (size_t i = 0; irs && i < snap.n_blueprints; i++)
 		ag_ir_free(irs[i]);
 	free(irs);

@@ -64,10 +64,11 @@ static int run(int argc, char **argv, const cli_opts *o)
 		else if (!strcmp(a, "--worktree")) opts.worktree = true;
 		else if (!strcmp(a, "--jobs")) {
 			NEEDS_VALUE();
-			if (atoi(val) < 1) {
+			if (atoi(val) < 1 || atoi(val) > 64) {
 				free(apps);
-				return cli_usage("build", "--jobs takes a number >= 1");
+				return cli_usage("build", "--jobs takes a number from 1 to 64");
 			}
+			opts.jobs = (unsigned)atoi(val);
 		} else if (!strcmp(a, "--shard")) {
 			NEEDS_VALUE();
 			if (parse_shard(val, &opts.shard_index, &opts.shard_count) < 0) {
@@ -118,7 +119,7 @@ done:
 const cli_cmd cli_cmd_build = {
 	"build", run, "compile the blueprints of a Git revision into app trees",
 	"usage: appgen build [--repo DIR] [--rev REV | --worktree] [--out DIR] [--app SLUG]...\n"
-	"                    [--shard I/N]\n\n"
+	"                    [--jobs N] [--shard I/N]\n\n"
 	"Reads blueprints/*.json from the commit REV (default HEAD) of the repository\n"
 	"at DIR (default .), checks them like `appgen check`, and writes for each\n"
 	"valid app the tree OUT/apps/<slug>/ (default OUT is out/) and the report\n"
@@ -128,6 +129,8 @@ const cli_cmd cli_cmd_build = {
 	"  --worktree     read the files as they are on disk (uncommitted changes;\n"
 	"                 works in a directory that is not a Git repository)\n"
 	"  --app SLUG     build only this app (repeatable)\n"
+	"  --jobs N       compile and write N apps at a time (threads); outputs are\n"
+	"                 the same for every N\n"
 	"  --shard I/N    build the I-th of N stable shards of the apps\n\n"
 	"In this version the app tree holds blueprint.json (the normalized\n"
 	"blueprint); the emitters for the backend, migrations and frontend, and\n"

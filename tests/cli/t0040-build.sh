@@ -64,6 +64,29 @@ n=$(ls "$TMP/s1/apps" "$TMP/s2/apps" 2>/dev/null | grep -c -v -e '^$' -e ':$')
 [ "$n" -eq 2 ] && ok "two shards build every app once" || bad "two shards build every app once" "got $n"
 expect_exit 2 "bad shard" "$AG" build --repo "$R" --shard 3/2
 
+# --jobs: the same trees, report and diagnostics for any number of threads
+mkdir -p "$TMP/many/blueprints"
+for f in "$BP"/*.json; do cp "$f" "$TMP/many/blueprints/"; done
+for n in 1 2 3 4 5 6; do sed "s/\"slug\": \"helpdesk\"/\"slug\": \"helpdesk-$n\"/" "$BP/helpdesk.json" > "$TMP/many/blueprints/helpdesk-$n.json"; done
+sed 's/"type": "text"/"type": "txt"/' "$BP/sales-crm.json" > "$TMP/many/blueprints/broken-crm.json"
+"$AG" build --worktree --repo "$TMP/many" --out "$TMP/j1" --jobs 1 >/dev/null 2>"$TMP/j1.err"
+"$AG" build --worktree --repo "$TMP/many" --out "$TMP/j4" --jobs 4 >/dev/null 2>"$TMP/j4.err"
+diff -r "$TMP/j1/apps" "$TMP/j4/apps" >/dev/null && ok "--jobs 4 writes the same trees as --jobs 1" || bad "--jobs 4 writes the same trees as --jobs 1"
+python3 - "$TMP/j1/build.json" "$TMP/j4/build.json" <<'PY' && ok "--jobs 4 gives the same report" || bad "--jobs 4 gives the same report"
+import json, sys
+def strip(p):
+    r = json.load(open(p))
+    for a in r["apps"]:
+        a.pop("timings_ms")
+    r["totals"].pop("ms")
+    return r
+a, b = strip(sys.argv[1]), strip(sys.argv[2])
+assert a == b
+assert a["totals"]["succeeded"] == 11 and a["totals"]["failed"] == 1, a["totals"]
+PY
+[ "$(grep -c 'error\[' "$TMP/j1.err")" = "$(grep -c 'error\[' "$TMP/j4.err")" ] && ok "--jobs 4 reports the same diagnostics" || bad "--jobs 4 reports the same diagnostics"
+expect_exit 2 "--jobs 0 is a usage error" "$AG" build --repo "$R" --jobs 0
+
 # environment errors
 mkdir -p "$TMP/norepo"
 expect_exit 3 "no repository: exit 3" "$AG" build --repo "$TMP/norepo"
