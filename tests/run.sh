@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - every test suite of `make check`, in order, from the repo root.
-# Each suite ends with "N passed, N failed"; a suite that prints no such
+# Each suite prints "N passed, N failed" (once per program it runs; they
+# are added up); a suite that prints no such
 # line counts as one test, passed or failed by its exit status. The last
 # line is the total, for CI.
 set -u
@@ -26,10 +27,11 @@ suite() {
 	else
 		grep -v '^ok ' "$log" | tail -n 15
 	fi
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -n "$line" ]; then
-		p=$(echo "$line" | sed 's/ passed.*//')
-		f=$(echo "$line" | sed 's/.* passed, \([0-9]*\) failed.*/\1/')
+	# a suite may run several programs: add up all their summary lines
+	lines=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log")
+	if [ -n "$lines" ]; then
+		p=$(echo "$lines" | awk '{ s += $1 } END { print s }')
+		f=$(echo "$lines" | awk '{ s += $3 } END { print s }')
 		[ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	elif [ $rc -eq 0 ]; then
 		p=1 f=0
