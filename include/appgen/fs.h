@@ -19,11 +19,14 @@ int ag_fs_read(ag_buf *out, const char *path, size_t limit, size_t *size);
 int ag_fs_is_dir(const char *path);
 
 /*
- * The names (not paths) of the entries in `dir` ending with `suffix`,
- * sorted bytewise, as a NULL-terminated malloc'd array of malloc'd strings
- * (free with ag_fs_list_free). AG_EIO when the directory cannot be read.
+ * The names (not paths) of the entries in `dir` ending with `suffix` ("" for
+ * all), sorted bytewise, as a NULL-terminated malloc'd array of malloc'd
+ * strings (free with ag_fs_list_free). Names starting with '.' are left out
+ * unless `flags` has AG_FS_LIST_HIDDEN; "." and ".." always are. AG_EIO
+ * when the directory cannot be read.
  */
-int ag_fs_list(char ***out, const char *dir, const char *suffix);
+#define AG_FS_LIST_HIDDEN 1u
+int ag_fs_list(char ***out, const char *dir, const char *suffix, unsigned flags);
 void ag_fs_list_free(char **list);
 
 /*

@@ -70,7 +70,7 @@ int cli_expand_paths(char ***files, size_t *n, int argc, char **argv, const char
 		if (strcmp(path, "-") != 0 && S_ISDIR(st.st_mode)) {
 			char **names;
 			size_t len = strlen(path);
-			if (ag_fs_list(&names, path, ".json") < 0) {
+			if (ag_fs_list(&names, path, ".json", 0) < 0) {
 				cli_files_free(*files);
 				*files = NULL;
 				return cli_fail(EXIT_ENV, "%s", ag_error_last());

@@ -73,7 +73,7 @@ void ag_fs_list_free(char **list)
 	free(list);
 }
 
-int ag_fs_list(char ***out, const char *dir, const char *suffix)
+int ag_fs_list(char ***out, const char *dir, const char *suffix, unsigned flags)
 {
 	DIR *d;
 	struct dirent *e;
@@ -84,9 +84,19 @@ int ag_fs_list(char ***out, const char *dir, const char *suffix)
 	*out = NULL;
 	if (!(d = opendir(dir)))
 		return ag_error_os(AG_EIO, "cannot open directory '%s'", dir);
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (e->d_name[0] == '.' || len < slen || strcmp(e->d_name + len - slen, suffix))
+	for (;;) {
+		size_t len;
+		errno = 0;
+		if (!(e = readdir(d))) {
+			if (errno)
+				error = ag_error_os(AG_EIO, "cannot read directory '%s'", dir);
+			break;
+		}
+		len = strlen(e->d_name);
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((e->d_name[0] == '.' && !(flags & AG_FS_LIST_HIDDEN)) || len < slen ||
+		    strcmp(e->d_name + len - slen, suffix))
 			continue;
 		if (n + 2 > cap) {
 			char **p;
@@ -103,6 +113,8 @@ int ag_fs_list(char ***out, const char *dir, const char *suffix)
 		}
 		list[++n] = NULL;
 	}
+	if (error)
+		goto done;
 	if (!list && !(list = calloc(1, sizeof(*list)))) {
 		error = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;

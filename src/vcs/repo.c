@@ -84,7 +84,7 @@ static void sort_files(file_list *l)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_file);
 }
 
-/* Same rule as ag_fs_list(dir, ".json"), which `appgen check <dir>` uses: no hidden files. */
+/* Same rule as ag_fs_list(dir, ".json", 0), which `appgen check <dir>` uses: no hidden files. */
 static bool is_blueprint_name(const char *name)
 {
 	size_t len = strlen(name);
@@ -377,62 +377,6 @@ done:
 
 /* ---- from a directory --------------------------------------------------- */
 
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every entry of `dir` but "." and "..", sorted; NULL-terminated, free with ag_fs_list_free(). */
-static int list_names(char ***out, const char *dir)
-{
-	DIR *d;
-	struct dirent *de;
-	char **list = NULL;
-	size_t n = 0, cap = 0;
-	int error = 0;
-
-	*out = NULL;
-	if (!(d = opendir(dir)))
-		return ag_error_os(AG_EIO, "cannot open directory '%s'", dir);
-	for (;;) {
-		errno = 0;
-		if (!(de = readdir(d))) {
-			if (errno)
-				error = ag_error_os(AG_EIO, "cannot read directory '%s'", dir);
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (n + 2 > cap) {
-			char **p;
-			cap = cap ? cap * 2 : 16;
-			if (!(p = realloc(list, cap * sizeof(*p)))) {
-				error = ag_error_set(AG_ENOMEM, "out of memory");
-				goto done;
-			}
-			list = p;
-		}
-		if (!(list[n] = strdup(de->d_name))) {
-			error = ag_error_set(AG_ENOMEM, "out of memory");
-			goto done;
-		}
-		list[++n] = NULL;
-	}
-	if (error)
-		goto done;
-	if (!list && !(list = calloc(1, sizeof(*list)))) {
-		error = ag_error_set(AG_ENOMEM, "out of memory");
-		goto done;
-	}
-	qsort(list, n, sizeof(*list), cmp_name);
-	*out = list;
-	list = NULL;
-done:
-	closedir(d);
-	ag_fs_list_free(list);
-	return error;
-}
-
 static int read_file(ag_snapshot_file *f, const char *full, const char *rel, const struct stat *st)
 {
 	ag_buf data = AG_BUF_INIT;
@@ -496,7 +440,7 @@ static int walk_dir(file_list *l, const char *root, ag_buf *rel, bool recurse)
 		error = AG_ENOMEM;
 		goto done;
 	}
-	if ((error = list_names(&names, full.ptr)) < 0)
+	if ((error = ag_fs_list(&names, full.ptr, "", AG_FS_LIST_HIDDEN)) < 0)
 		goto done;
 	for (char **p = names; *p; p++) {
 		size_t rel_len = rel->len, full_len = full.len;
