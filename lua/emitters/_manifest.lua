@@ -5,4 +5,5 @@
 return {
 	"emitters.db.migration",
 	"emitters.db.teardown",
+	"emitters.backend.app",
 }
