@@ -32,23 +32,7 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 PGPORT_=5441
 APP=event-board
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
-	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | head -n 30 | sed 's/^/     /'; fi
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && exit 0
-	exit 1
-}
-
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE \
-	PGSERVICEFILE PGOPTIONS PGSSLMODE PGTZ PGCLIENTENCODING PGAPPNAME PGCONNECT_TIMEOUT 2>/dev/null
+. "$HERE/lib.sh"
 
 if [ ! -x "$AG" ]; then
 	bad "no appgen binary at $AG (run make first)"
@@ -57,13 +41,10 @@ fi
 
 T=$(mktemp -d /tmp/agbe.XXXXXX) || exit 1
 chmod 755 "$T"
-started=0
 pids=
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	if [ "$started" = 1 ]; then
-		as_server "$PGBIN/pg_ctl" -D "$T/pg" -m immediate -w stop >/dev/null 2>&1
-	fi
+	pg_stop "$T"
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -150,45 +131,7 @@ done
 
 # ---- PostgreSQL ------------------------------------------------------------
 
-PGBIN=
-for d in "$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")" /usr/lib/postgresql/15/bin; do
-	if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
-		PGBIN=$d
-		break
-	fi
-done
-PSQL=$(command -v psql 2>/dev/null || echo "$PGBIN/psql")
-if [ -z "$PGBIN" ] || [ ! -x "$PSQL" ]; then
-	bad "PostgreSQL binaries (initdb, pg_ctl, postgres, psql) not found on PATH or in /usr/lib/postgresql/15/bin"
-	finish
-fi
-SOCK=$T/sock
-mkdir "$SOCK" "$T/pg"
-RUNAS=
-if [ "$(id -u)" = 0 ]; then
-	if id postgres >/dev/null 2>&1; then RUNAS=postgres; else RUNAS=nobody; fi
-	chown "$RUNAS" "$T/pg" "$SOCK"
-fi
-as_server() {
-	if [ -n "$RUNAS" ]; then
-		runuser -u "$RUNAS" -- "$@"
-	else
-		"$@"
-	fi
-}
-if ! as_server "$PGBIN/initdb" -D "$T/pg" -U postgres --auth=trust -E UTF8 --locale=C -N >"$T/initdb.log" 2>&1; then
-	bad "initdb" "$(tail -n 20 "$T/initdb.log")"
-	finish
-fi
-if as_server "$PGBIN/pg_ctl" -D "$T/pg" -l "$T/pg/server.log" -w -t 60 \
-	-o "-k $SOCK -c listen_addresses='' -p $PGPORT_ -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-	start >"$T/pg_ctl.log" 2>&1; then
-	started=1
-	ok "PostgreSQL started on $SOCK"
-else
-	bad "pg_ctl start" "$(cat "$T/pg_ctl.log" "$T/pg/server.log" 2>/dev/null | tail -n 20)"
-	finish
-fi
+pg_start "$T" "$PGPORT_"
 q() {
 	_q_user=$1 _q_db=$2
 	shift 2

@@ -30,39 +30,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY=${PYTHON:-python3}
 PORT=5439
-pass=0
-fail=0
+. "$HERE/lib.sh"
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() {
-	fail=$((fail + 1))
-	echo "FAIL $1"
-	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | head -n 20 | sed 's/^/     /'; fi
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ] && exit 0
-	exit 1
-}
-
-# Keep the environment's libpq settings out of every connection.
-unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE \
-	PGSERVICEFILE PGOPTIONS PGSSLMODE PGTZ PGCLIENTENCODING PGAPPNAME PGCONNECT_TIMEOUT 2>/dev/null
-
-# ---- PostgreSQL ------------------------------------------------------------
-
-PGBIN=
-for d in "$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")" /usr/lib/postgresql/15/bin; do
-	if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
-		PGBIN=$d
-		break
-	fi
-done
-PSQL=$(command -v psql 2>/dev/null || echo "$PGBIN/psql")
-if [ -z "$PGBIN" ] || [ ! -x "$PSQL" ]; then
-	bad "PostgreSQL binaries (initdb, pg_ctl, postgres, psql) not found on PATH or in /usr/lib/postgresql/15/bin"
-	finish
-fi
 if [ ! -x "$AG" ]; then
 	bad "no appgen binary at $AG (run make first)"
 	finish
@@ -71,45 +40,13 @@ fi
 # A short path: the socket's path must fit in sun_path (107 bytes).
 T=$(mktemp -d /tmp/agdb.XXXXXX) || exit 1
 chmod 755 "$T"
-SOCK=$T/sock
-mkdir "$SOCK" "$T/pg"
-
-RUNAS=
-if [ "$(id -u)" = 0 ]; then
-	if id postgres >/dev/null 2>&1; then RUNAS=postgres; else RUNAS=nobody; fi
-	chown "$RUNAS" "$T/pg" "$SOCK"
-fi
-as_server() {
-	if [ -n "$RUNAS" ]; then
-		runuser -u "$RUNAS" -- "$@"
-	else
-		"$@"
-	fi
-}
-
-started=0
 cleanup() {
-	if [ "$started" = 1 ]; then
-		as_server "$PGBIN/pg_ctl" -D "$T/pg" -m immediate -w stop >/dev/null 2>&1
-	fi
+	pg_stop "$T"
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-
-if ! as_server "$PGBIN/initdb" -D "$T/pg" -U postgres --auth=trust -E UTF8 --locale=C -N >"$T/initdb.log" 2>&1; then
-	bad "initdb" "$(tail -n 20 "$T/initdb.log")"
-	finish
-fi
-if as_server "$PGBIN/pg_ctl" -D "$T/pg" -l "$T/pg/server.log" -w -t 60 \
-	-o "-k $SOCK -c listen_addresses='' -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-	start >"$T/pg_ctl.log" 2>&1; then
-	started=1
-	ok "PostgreSQL $("$PGBIN/postgres" --version | sed 's/^[^0-9]*\([0-9.]*\).*/\1/') started on $SOCK"
-else
-	bad "pg_ctl start" "$(cat "$T/pg_ctl.log" "$T/pg/server.log" 2>/dev/null | tail -n 20)"
-	finish
-fi
+pg_start "$T" "$PORT"
 
 # psql as USER on DATABASE: q USER DATABASE [psql args...]
 # (POSIX sh has no local variables: helpers use _-prefixed names.)

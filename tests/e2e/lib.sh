@@ -1,0 +1,81 @@
+# lib.sh - what the end-to-end tests share (sourced, POSIX sh): the
+# ok/bad/finish counters, a clean libpq environment, and a private
+# PostgreSQL server in a temporary directory.
+#
+# pg_start DIR PORT: initdb DIR/pg, start the server on the unix socket
+# DIR/sock (no TCP) and set PGBIN, PSQL, SOCK, started=1. As root the
+# server runs as "postgres" (or "nobody") through as_server. pg_stop stops
+# it. Binaries come from PATH or /usr/lib/postgresql/15/bin.
+
+pass=0
+fail=0
+started=0
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() {
+	fail=$((fail + 1))
+	echo "FAIL $1"
+	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | head -n 30 | sed 's/^/     /'; fi
+}
+finish() {
+	echo "$pass passed, $fail failed"
+	[ "$fail" -eq 0 ] && exit 0
+	exit 1
+}
+
+# Keep the environment's libpq settings out of every connection.
+unset PGHOST PGHOSTADDR PGPORT PGDATABASE PGUSER PGPASSWORD PGPASSFILE PGSERVICE \
+	PGSERVICEFILE PGOPTIONS PGSSLMODE PGTZ PGCLIENTENCODING PGAPPNAME PGCONNECT_TIMEOUT 2>/dev/null
+
+RUNAS=
+as_server() {
+	if [ -n "$RUNAS" ]; then
+		runuser -u "$RUNAS" -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_start() {
+	_pg_dir=$1 _pg_port=$2
+	PGBIN=
+	for d in "$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")" /usr/lib/postgresql/15/bin; do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
+			PGBIN=$d
+			break
+		fi
+	done
+	PSQL=$(command -v psql 2>/dev/null || echo "$PGBIN/psql")
+	if [ -z "$PGBIN" ] || [ ! -x "$PSQL" ]; then
+		bad "PostgreSQL binaries (initdb, pg_ctl, postgres, psql) not found on PATH or in /usr/lib/postgresql/15/bin"
+		finish
+	fi
+	# The socket's path must fit in sun_path (107 bytes): callers use /tmp.
+	SOCK=$_pg_dir/sock
+	mkdir "$SOCK" "$_pg_dir/pg"
+	if [ "$(id -u)" = 0 ]; then
+		if id postgres >/dev/null 2>&1; then RUNAS=postgres; else RUNAS=nobody; fi
+		chown "$RUNAS" "$_pg_dir/pg" "$SOCK"
+	fi
+	if ! as_server "$PGBIN/initdb" -D "$_pg_dir/pg" -U postgres --auth=trust -E UTF8 --locale=C -N \
+		>"$_pg_dir/initdb.log" 2>&1; then
+		bad "initdb" "$(tail -n 20 "$_pg_dir/initdb.log")"
+		finish
+	fi
+	if as_server "$PGBIN/pg_ctl" -D "$_pg_dir/pg" -l "$_pg_dir/pg/server.log" -w -t 60 \
+		-o "-k $SOCK -c listen_addresses='' -p $_pg_port -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+		start >"$_pg_dir/pg_ctl.log" 2>&1; then
+		started=1
+		ok "PostgreSQL $("$PGBIN/postgres" --version | sed 's/^[^0-9]*\([0-9.]*\).*/\1/') started on $SOCK"
+	else
+		bad "pg_ctl start" "$(cat "$_pg_dir/pg_ctl.log" "$_pg_dir/pg/server.log" 2>/dev/null | tail -n 20)"
+		finish
+	fi
+}
+
+pg_stop() {
+	if [ "$started" = 1 ]; then
+		as_server "$PGBIN/pg_ctl" -D "$1/pg" -m immediate -w stop >/dev/null 2>&1
+		started=0
+	fi
+}
