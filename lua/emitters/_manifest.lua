@@ -6,4 +6,7 @@ return {
 	"emitters.db.migration",
 	"emitters.db.teardown",
 	"emitters.backend.app",
+	"emitters.backend.alembic",
+	"emitters.backend.tests",
+	"emitters.app.docs",
 }

@@ -1,0 +1,7 @@
+-- emitters.app.docs - placeholder; see lua/emitters/_manifest.lua.
+local M = {}
+
+function M.emit(app, ctx)
+end
+
+return M
