@@ -54,7 +54,7 @@ suite asan-ubsan make --no-print-directory asan
 suite tsan make --no-print-directory tsan
 suite valgrind sh tests/valgrind.sh
 suite e2e-db sh tests/e2e/db_test.sh
-suite e2e-backend sh tests/e2e/backend_smoke.sh
+suite e2e-backend sh tests/e2e/backend_test.sh
 
 echo
 [ -n "$failed_suites" ] && echo "failed suites:$failed_suites"

@@ -242,7 +242,8 @@ function M.router(app, t, names)
 	local auth = app.security.auth.enabled
 	local o = out.new(4)
 	o.w(py.header(app))
-	o.w('"""/%s: list (Refine simple-rest), get, create, replace, update, delete."""', t.name)
+	o.w('"""/%s: list (Refine simple-rest), aggregate, get, create, replace, update,', t.name)
+	o.w('delete."""')
 	o.w("")
 	o.w("import uuid as _uuid")
 	o.w("")
@@ -261,7 +262,8 @@ function M.router(app, t, names)
 	o.w("")
 	o.push("COLUMNS = {")
 	for _, c in ipairs(t.columns) do
-		o.w("%s: crud.Col(%s, %s),", pystr(c.name), pystr(py.attr(c.name)), pystr(c.type))
+		o.w("%s: crud.Col(%s, %s%s),", pystr(c.name), pystr(py.attr(c.name)), pystr(c.type),
+			has_default(c) and ", default=True" or "")
 	end
 	o.pop("}")
 	local created_by = auth and "identity.user_id" or "None"
@@ -270,6 +272,14 @@ function M.router(app, t, names)
 	o.w('@router.get("", response_model=list[Out], dependencies=[Depends(require(TABLE, "list"))])')
 	o.push("def list_rows(request: Request, response: Response, db: Session = Depends(get_db)):")
 	o.w("return crud.list_rows(db, Model, COLUMNS, request, response, Out)")
+	o.pop()
+	o.w("")
+	o.w("")
+	o.w('@router.get("/aggregate", response_model=crud.Aggregate, dependencies=[Depends(require(TABLE, "list"))])')
+	o.push("def aggregate(request: Request, db: Session = Depends(get_db)):")
+	o.w('"""count|sum|avg|min|max of a column, optionally per value of groupBy,')
+	o.w('over the rows the list would answer (same filters)."""')
+	o.w("return crud.aggregate(db, Model, COLUMNS, request)")
 	o.pop()
 	o.w("")
 	o.w("")
@@ -287,7 +297,7 @@ function M.router(app, t, names)
 	o.w("")
 	o.w('@router.put("/{id}", response_model=Out, dependencies=[Depends(require(TABLE, "update"))])')
 	o.push("def replace_row(id: _uuid.UUID, body: Create, db: Session = Depends(get_db)):")
-	o.w("return crud.update_row(db, Model, id, body, Out)")
+	o.w("return crud.replace_row(db, Model, COLUMNS, id, body, Out)")
 	o.pop()
 	o.w("")
 	o.w("")
@@ -386,6 +396,9 @@ function M.emit(app, ctx)
 	for _, f in ipairs({ "config", "database", "auth", "crud", "main" }) do
 		ctx:file("backend/app/" .. f .. ".py", render(ctx, "backend/" .. f .. ".py.tpl", vars))
 	end
+	if auth then
+		ctx:file("backend/app/users.py", render(ctx, "backend/users.py.tpl", vars))
+	end
 	ctx:file("backend/app/__init__.py", py.header(app) .. "\n")
 	ctx:file("backend/app/routers/__init__.py", py.header(app) .. "\n")
 	ctx:file("backend/app/models.py", M.models(app, names))
@@ -402,12 +415,8 @@ function M.emit(app, ctx)
 	for _, e in ipairs(M.env) do
 		ctx:env(e)
 	end
-	ctx:gap("backend: GET /<table>/aggregate (STAT-CARD, CHART) is not generated yet")
 	ctx:gap("backend: alembic/ (env.py + versions running db/migrations) is not generated yet")
 	ctx:gap("backend: backend/tests/ (pytest, table x role matrix) is not generated yet")
-	if auth then
-		ctx:gap("backend: /auth/users and /auth/signup are not generated yet")
-	end
 end
 
 return M

@@ -1,7 +1,8 @@
 #!/bin/sh
-# backend_smoke.sh - the generated FastAPI backend (phase 1), smoke level.
+# backend_test.sh - the generated FastAPI backend of every app in
+# blueprints/, black-box under uvicorn on a real PostgreSQL.
 #
-# Run from the repository root with ./appgen built:  sh tests/e2e/backend_smoke.sh
+# Run from the repository root with ./appgen built:  sh tests/e2e/backend_test.sh
 #
 #   - builds blueprints/ into a temp dir;
 #   - creates (or reuses) a venv from the generated backend/requirements.txt,
@@ -18,7 +19,12 @@
 #     and the refusal of a superuser database role;
 #   - sales-crm (auth on): admin bootstrap from ADMIN_EMAIL/ADMIN_PASSWORD,
 #     401 without / with a bad token, login, /auth/me, created_by from the
-#     token, a Viewer's 403 on create.
+#     token, a Viewer's 403 on create;
+#   - every app, each in a fresh database: tests/e2e/api_checks.py (users
+#     per role through /auth/users, rows in every table, the role x table x
+#     action matrix and the row filters through the API, compared with the
+#     IR evaluated in Python and with direct SQL as the app role; signup,
+#     PUT, aggregates, 422s, the body cap).
 #
 # Prints "ok ..." / "FAIL ..." lines and "N passed, N failed"; exits 1 on
 # a failure. PG binaries come from PATH or /usr/lib/postgresql/15/bin; as
@@ -169,25 +175,32 @@ start_app() {
 	return 1
 }
 
-# setup_db SLUG APPDIR: the app's role and database, 0001 applied as the role.
+# setup_db SLUG APPDIR [DB]: the app's role (made once) and a database
+# (default db_<slug>), the migrations applied in order as the role.
 setup_db() {
 	_d_u=$(echo "$1" | tr - _)
-	if q postgres postgres -c "CREATE ROLE app_$_d_u LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
-		-c "ALTER ROLE app_$_d_u SET search_path = ''" \
-		-c "CREATE DATABASE db_$_d_u" \
-		-c "REVOKE ALL ON DATABASE db_$_d_u FROM PUBLIC" \
-		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE db_$_d_u TO app_$_d_u" >"$T/setup.$1.log" 2>&1; then
-		ok "$1: role app_$_d_u (NOSUPERUSER NOBYPASSRLS) and database db_$_d_u"
+	_d_db=${3:-db_$_d_u}
+	: >"$T/setup.$1.log"
+	if ! q postgres postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'app_$_d_u'" | grep -q 1; then
+		q postgres postgres -c "CREATE ROLE app_$_d_u LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
+			-c "ALTER ROLE app_$_d_u SET search_path = ''" >>"$T/setup.$1.log" 2>&1
+	fi
+	if q postgres postgres -c "CREATE DATABASE $_d_db" \
+		-c "REVOKE ALL ON DATABASE $_d_db FROM PUBLIC" \
+		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE $_d_db TO app_$_d_u" >>"$T/setup.$1.log" 2>&1; then
+		ok "$1: role app_$_d_u (NOSUPERUSER NOBYPASSRLS) and database $_d_db"
 	else
-		bad "$1: role and database" "$(cat "$T/setup.$1.log")"
+		bad "$1: role and database $_d_db" "$(cat "$T/setup.$1.log")"
 		return 1
 	fi
-	if q "app_$_d_u" "db_$_d_u" -f "$2/db/migrations/0001_init.sql" >"$T/apply.$1.log" 2>&1; then
-		ok "$1: 0001 applied as app_$_d_u"
-	else
-		bad "$1: 0001 applied as app_$_d_u" "$(cat "$T/apply.$1.log")"
-		return 1
-	fi
+	for _d_m in "$2"/db/migrations/*.sql; do
+		if q "app_$_d_u" "$_d_db" -f "$_d_m" >"$T/apply.$1.log" 2>&1; then
+			ok "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u"
+		else
+			bad "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u" "$(cat "$T/apply.$1.log")"
+			return 1
+		fi
+	done
 }
 
 # report FILE SLUG: the ok/FAIL lines a Python check script printed.
@@ -432,6 +445,26 @@ for f in "$T"/uvicorn.*.log; do
 	n=${n#uvicorn.}
 	if grep -q "Traceback" "$f"; then
 		bad "$n: the server log has no traceback" "$(grep -A 20 Traceback "$f" | head -n 30)"
+	fi
+done
+
+# ---- every app: the API checks ------------------------------------------------
+
+for d in "$APPS"/*/; do
+	slug=$(basename "$d")
+	u=$(echo "$slug" | tr - _)
+	setup_db "$slug" "$APPS/$slug" "api_$u" || continue
+	start_app "$slug-api" "$APPS/$slug" "app_$u" "api_$u" ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 || continue
+	ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 "$VPY" "$HERE/api_checks.py" "$URL" "$d/blueprint.json" \
+		"host=$SOCK port=$PGPORT_ user=postgres dbname=api_$u" "host=$SOCK port=$PGPORT_ user=app_$u dbname=api_$u" \
+		>"$T/api.$slug.log" 2>&1
+	report "$T/api.$slug.log" "$slug"
+	kill "$_s_pid" 2>/dev/null
+	wait "$_s_pid" 2>/dev/null
+	if grep -q "Traceback" "$T/uvicorn.$slug-api.log"; then
+		bad "$slug: the server log has no traceback" "$(grep -B 5 -A 30 Traceback "$T/uvicorn.$slug-api.log" | head -n 60)"
+	else
+		ok "$slug: the server log has no traceback"
 	fi
 done
 
