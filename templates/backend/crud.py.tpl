@@ -237,7 +237,9 @@ def database_error(e: DBAPIError) -> HTTPException:
 
 def create_row(db: Session, model: type, body: BaseModel, schema: type[BaseModel],
                created_by: str | None = None) -> _t.Any:
-    row = model(**body.model_dump(exclude_unset=True))
+    row = model()
+    for attr, value in body.model_dump(exclude_unset=True).items():
+        setattr(row, attr, value)
     if created_by is not None and hasattr(model, "created_by"):
         row.created_by = _uuid.UUID(created_by)
     db.add(row)

@@ -323,7 +323,8 @@ class Run:
                 elif done is not None:
                     self.created[(table, i)] = done["id"]
                     self.rows[(table, i)] = done
-        check("seeded %d rows through the API" % len(self.created), len(self.created) > 0)
+        creatable = [t for t in self.app.order if self.creator_for(t)]
+        check("seeded %d rows through the API" % len(self.created), len(self.created) > 0 or not creatable)
 
     def matrix(self):
         people = [u for r in self.app.roles for u in self.users.get(r, [])] if self.app.auth else [None]
@@ -364,7 +365,9 @@ class Run:
                 if body is None:
                     continue
                 s, h, b = self.c.call("POST", "/" + table, body, token=tok)
-                row = dict(body, id="?", created_by=user[0] if user else None)
+                now = "2099-01-01T00:00:00+00:00"  # one transaction: created_at = updated_at
+                row = dict(body, id=str(uuid.uuid4()), created_by=user[0] if user else None, created_at=now,
+                           updated_at=now)
                 if not self.may(table, user, "create"):
                     check("%s: %s create is 403" % (table, who), s == 403, (s, b))
                     continue
@@ -454,8 +457,11 @@ class Run:
             d = cols[n].get("default")
             if d is None:
                 ok = ok and b.get(n) is None
+            elif d.get("kind") == "value" and d.get("value") is not None and b.get(n) is not None:
+                typ = cols[n]["type"]
+                ok = ok and (b.get(n) == d["value"] if typ == "jsonb" else same(b.get(n), d["value"], typ))
             elif d.get("kind") == "value":
-                ok = ok and b.get(n) == d.get("value")
+                ok = ok and b.get(n) is None and d.get("value") is None
         check("%s: PUT is a full replace (omitted optional fields %s back to default/null)" % (table, optional),
               ok, (s, b))
         s, h, b = self.c.call("PUT", "/%s/%s" % (table, rid), {}, token=tok)
@@ -552,7 +558,7 @@ class Run:
         check("a body over 1 MiB with Content-Length is 413", self.raw_post(path, big, tok, False) == 413)
         check("a body over 1 MiB, chunked (no Content-Length), is 413", self.raw_post(path, big, tok, True) == 413)
         status = self.raw_post(path, b'{"no_such_field": 1}', tok, True)
-        check("a small chunked body reaches the app (422 for its unknown field)", status == 422, status)
+        check("a small chunked body reaches the app (422 for its unknown field, or 403)", status in (403, 422), status)
 
     def stopped(self):
         s, h, b = self.c.call("GET", "/health")

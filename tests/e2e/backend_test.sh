@@ -26,6 +26,7 @@
 #     IR evaluated in Python and with direct SQL as the app role; signup,
 #     PUT, aggregates, 422s, the body cap).
 #
+# API_ONLY="slug ..." limits the API checks to those apps (for debugging).
 # Prints "ok ..." / "FAIL ..." lines and "N passed, N failed"; exits 1 on
 # a failure. PG binaries come from PATH or /usr/lib/postgresql/15/bin; as
 # root the server runs as the "postgres" (or "nobody") user.
@@ -65,6 +66,12 @@ else
 	finish
 fi
 APPS=$T/out/apps
+extra_repo "$T/extra"
+if "$AG" build --worktree --repo "$T/extra" --out "$T/out2" >"$T/build2.log" 2>&1; then
+	ok "appgen build of keyword-stress and the tests/spec/valid fixtures"
+else
+	bad "appgen build of keyword-stress and the tests/spec/valid fixtures" "$(tail -n 20 "$T/build2.log")"
+fi
 
 # ---- venv ------------------------------------------------------------------
 
@@ -103,7 +110,7 @@ VPY=$VENV/bin/python
 # ---- every app: compiles and imports ------------------------------------------
 
 SECRET=smoke-test-secret-key-0123456789abcdef
-for d in "$APPS"/*/; do
+for d in "$APPS"/*/ "$T"/out2/apps/*/; do
 	slug=$(basename "$d")
 	if [ ! -d "$d/backend/app" ]; then
 		bad "$slug: backend/app is generated"
@@ -450,11 +457,13 @@ done
 
 # ---- every app: the API checks ------------------------------------------------
 
-for d in "$APPS"/*/; do
+for d in "$APPS"/*/ "$T"/out2/apps/*/; do
+	d=${d%/}
 	slug=$(basename "$d")
+	case " ${API_ONLY:-$slug} " in *" $slug "*) ;; *) continue ;; esac
 	u=$(echo "$slug" | tr - _)
-	setup_db "$slug" "$APPS/$slug" "api_$u" || continue
-	start_app "$slug-api" "$APPS/$slug" "app_$u" "api_$u" ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 || continue
+	setup_db "$slug" "$d" "api_$u" || continue
+	start_app "$slug-api" "$d" "app_$u" "api_$u" ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 || continue
 	ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 "$VPY" "$HERE/api_checks.py" "$URL" "$d/blueprint.json" \
 		"host=$SOCK port=$PGPORT_ user=postgres dbname=api_$u" "host=$SOCK port=$PGPORT_ user=app_$u dbname=api_$u" \
 		>"$T/api.$slug.log" 2>&1
@@ -462,7 +471,7 @@ for d in "$APPS"/*/; do
 	kill "$_s_pid" 2>/dev/null
 	wait "$_s_pid" 2>/dev/null
 	if grep -q "Traceback" "$T/uvicorn.$slug-api.log"; then
-		bad "$slug: the server log has no traceback" "$(grep -B 5 -A 30 Traceback "$T/uvicorn.$slug-api.log" | head -n 60)"
+		bad "$slug: the server log has no traceback" "$(awk '/^Traceback/ { n++ } n == 1' "$T/uvicorn.$slug-api.log" | grep -v '^ \{4\}' | tail -n 12)"
 	else
 		ok "$slug: the server log has no traceback"
 	fi

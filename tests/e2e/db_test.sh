@@ -73,17 +73,7 @@ report() {
 # ---- build -----------------------------------------------------------------
 
 EXTRA=$T/extra
-mkdir -p "$EXTRA/blueprints"
-cp "$HERE/db_keyword_stress.json" "$EXTRA/blueprints/keyword-stress.json"
-for f in "$ROOT"/tests/spec/valid/*.json; do
-	[ -f "$f" ] || continue
-	slug=$("$AG" check --print-ir "$f" 2>/dev/null | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["app"]["slug"])' 2>/dev/null)
-	if [ -n "$slug" ]; then
-		cp "$f" "$EXTRA/blueprints/$slug.json"
-	else
-		bad "spec fixture $(basename "$f") has no IR"
-	fi
-done
+extra_repo "$EXTRA"
 
 if "$AG" build --worktree --repo "$ROOT" --out "$T/out" >"$T/build1.log" 2>&1; then
 	ok "appgen build of blueprints/"

@@ -2,6 +2,10 @@
 # ok/bad/finish counters, a clean libpq environment, and a private
 # PostgreSQL server in a temporary directory.
 #
+# extra_repo DIR: a blueprint repository in DIR (DIR/blueprints) with the
+# keyword-stress blueprint and every tests/spec/valid fixture, each under
+# its slug. Needs AG, PY, HERE and ROOT.
+#
 # pg_start DIR PORT: initdb DIR/pg, start the server on the unix socket
 # DIR/sock (no TCP) and set PGBIN, PSQL, SOCK, started=1. As root the
 # server runs as "postgres" (or "nobody") through as_server. pg_stop stops
@@ -15,7 +19,7 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 bad() {
 	fail=$((fail + 1))
 	echo "FAIL $1"
-	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | head -n 30 | sed 's/^/     /'; fi
+	if [ -n "${2:-}" ]; then printf '%s\n' "$2" | head -n 40 | sed 's/^/     /'; fi
 }
 finish() {
 	echo "$pass passed, $fail failed"
@@ -78,4 +82,19 @@ pg_stop() {
 		as_server "$PGBIN/pg_ctl" -D "$1/pg" -m immediate -w stop >/dev/null 2>&1
 		started=0
 	fi
+}
+
+extra_repo() {
+	mkdir -p "$1/blueprints"
+	cp "$HERE/db_keyword_stress.json" "$1/blueprints/keyword-stress.json"
+	for _x_f in "$ROOT"/tests/spec/valid/*.json; do
+		[ -f "$_x_f" ] || continue
+		_x_slug=$("$AG" check --print-ir "$_x_f" 2>/dev/null |
+			"$PY" -c 'import json,sys; print(json.load(sys.stdin)["app"]["slug"])' 2>/dev/null)
+		if [ -n "$_x_slug" ]; then
+			cp "$_x_f" "$1/blueprints/$_x_slug.json"
+		else
+			bad "spec fixture $(basename "$_x_f") has no IR"
+		fi
+	done
 }

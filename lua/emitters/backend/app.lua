@@ -110,6 +110,7 @@ function M.models(app, names)
 	for _, t in ipairs(app.data.tables) do
 		o.w("")
 		o.w("")
+		local attrs = py.attrs(t)
 		o.push("class %s(_Base):", names[t.name])
 		o.w("__tablename__ = %s", pystr(t.name))
 		o.w("")
@@ -130,7 +131,7 @@ function M.models(app, names)
 			if c.name == "updated_at" and c.system then
 				args[#args + 1] = "server_onupdate=sa.FetchedValue()"
 			end
-			o.w("%s: Mapped[%s] = mapped_column(%s)", py.attr(c.name), ty, table.concat(args, ", "))
+			o.w("%s: Mapped[%s] = mapped_column(%s)", attrs[c.name], ty, table.concat(args, ", "))
 		end
 		o.pop()
 	end
@@ -151,7 +152,7 @@ local function annotation(c)
 end
 
 -- name: type = Field(...) for a Create (optional=false) or Update field.
-local function field(o, c, optional)
+local function field(o, c, attr, optional)
 	local args = {}
 	local ty = annotation(c)
 	if optional or not c.required or has_default(c) then
@@ -170,7 +171,7 @@ local function field(o, c, optional)
 	if c.max ~= nil and c.max ~= ag.null then
 		args[#args + 1] = "le=" .. tostring(c.max)
 	end
-	o.w("%s: %s = Field(%s)", py.attr(c.name), ty, table.concat(args, ", "))
+	o.w("%s: %s = Field(%s)", attr, ty, table.concat(args, ", "))
 end
 
 function M.schemas(app, names)
@@ -178,7 +179,9 @@ function M.schemas(app, names)
 	o.w(py.header(app))
 	o.w('"""Pydantic v2 schemas per table. JSON names are the blueprint\'s column')
 	o.w("names exactly (aliases); unknown fields are rejected; system columns")
-	o.w('(id, created_at, updated_at, created_by) appear only in responses."""')
+	o.w("(id, created_at, updated_at, created_by) appear only in responses. A")
+	o.w("response reads the model's attributes by their Python names (an alias")
+	o.w('such as "registry" could name something else on a model)."""')
 	o.w("")
 	o.w("import datetime as _dt")
 	o.w("import typing as _t")
@@ -191,6 +194,7 @@ function M.schemas(app, names)
 	for _, t in ipairs(app.data.tables) do
 		local n = names[t.name]
 		local cols = user_columns(t)
+		local attrs = py.attrs(t)
 		o.w("")
 		o.w("")
 		o.push("class %sBase(BaseModel):", n)
@@ -199,7 +203,7 @@ function M.schemas(app, names)
 			o.w("")
 		end
 		for _, c in ipairs(cols) do
-			field(o, c, false)
+			field(o, c, attrs[c.name], false)
 		end
 		o.pop()
 		o.w("")
@@ -215,7 +219,7 @@ function M.schemas(app, names)
 			o.w("")
 		end
 		for _, c in ipairs(cols) do
-			field(o, c, true)
+			field(o, c, attrs[c.name], true)
 		end
 		o.pop()
 		o.w("")
@@ -228,7 +232,8 @@ function M.schemas(app, names)
 			if not (c.required or c.primaryKey) then
 				ty = "_t.Optional[" .. ty .. "]"
 			end
-			o.w("%s: %s = Field(alias=%s)", py.attr(c.name), ty, pystr(c.name))
+			o.w("%s: %s = Field(validation_alias=%s, serialization_alias=%s)", attrs[c.name], ty,
+				pystr(attrs[c.name]), pystr(c.name))
 		end
 		o.pop()
 	end
@@ -260,9 +265,10 @@ function M.router(app, t, names)
 	o.w("TABLE = %s", pystr(t.name))
 	o.w("router = APIRouter(prefix=\"/\" + TABLE, tags=[TABLE])")
 	o.w("")
+	local attrs = py.attrs(t)
 	o.push("COLUMNS = {")
 	for _, c in ipairs(t.columns) do
-		o.w("%s: crud.Col(%s, %s%s),", pystr(c.name), pystr(py.attr(c.name)), pystr(c.type),
+		o.w("%s: crud.Col(%s, %s%s),", pystr(c.name), pystr(attrs[c.name]), pystr(c.type),
 			has_default(c) and ", default=True" or "")
 	end
 	o.pop("}")

@@ -2,7 +2,8 @@
 --
 -- Column attribute names: ag.py.ident (a keyword gets a trailing '_':
 -- from -> from_), plus a trailing '_' for names SQLAlchemy's declarative
--- classes or Pydantic's BaseModel reserve. The database column name and
+-- classes or Pydantic's BaseModel reserve, made unique per table by
+-- M.attrs. The database column name and
 -- the JSON name stay the blueprint's (mapped_column("from", ...),
 -- Field(alias="from")).
 
@@ -10,7 +11,7 @@ local M = {}
 
 -- Attribute names a model or schema class must not define.
 M.reserved = {
-	metadata = true, registry = true, query = true,
+	metadata = true, registry = true, query = true, self = true, cls = true,
 	json = true, dict = true, copy = true, schema = true, construct = true, validate = true,
 	fields = true, parse_obj = true, parse_raw = true, parse_file = true, from_orm = true,
 	schema_json = true, update_forward_refs = true,
@@ -22,6 +23,31 @@ function M.attr(name)
 		id = id .. "_"
 	end
 	return id
+end
+
+-- Column name -> attribute name for every column of table t, unique
+-- within the table: a column whose name is already a plain identifier
+-- keeps it; the others take M.attr(name) plus '_' until free (columns
+-- `from` and `from_` give from__ and from_).
+function M.attrs(t)
+	local map, taken = {}, {}
+	for _, c in ipairs(t.columns) do
+		if M.attr(c.name) == c.name then
+			map[c.name] = c.name
+			taken[c.name] = true
+		end
+	end
+	for _, c in ipairs(t.columns) do
+		if not map[c.name] then
+			local id = M.attr(c.name)
+			while taken[id] do
+				id = id .. "_"
+			end
+			map[c.name] = id
+			taken[id] = true
+		end
+	end
+	return map
 end
 
 -- Blueprint column types -> Python annotations (module-qualified, so a
