@@ -75,35 +75,7 @@ fi
 
 # ---- venv ------------------------------------------------------------------
 
-REQ=$APPS/$APP/backend/requirements.txt
-if [ ! -f "$REQ" ]; then
-	bad "$APP: backend/requirements.txt is generated"
-	finish
-fi
-same=1
-for f in "$APPS"/*/backend/requirements.txt; do
-	grep -v '^#' "$f" | cmp -s - "$T/pins" 2>/dev/null || { [ -f "$T/pins" ] && same=0; }
-	[ -f "$T/pins" ] || grep -v '^#' "$f" >"$T/pins"
-done
-[ "$same" = 1 ] && ok "every app pins the same requirements" || bad "every app pins the same requirements"
-hash=$(sha256sum "$T/pins" | cut -c1-16)
-VENV=$HOME/.cache/appgen/backend-venv/$hash
-if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.complete" ]; then
-	ok "venv reused: $VENV"
-else
-	rm -rf "$VENV"
-	mkdir -p "$HOME/.cache/appgen/backend-venv" "$HOME/.cache/pip"
-	if "$PY" -m venv "$VENV" >"$T/venv.log" 2>&1 &&
-		PIP_CACHE_DIR=$HOME/.cache/pip "$VENV/bin/pip" install -q -r "$T/pins" >>"$T/venv.log" 2>&1; then
-		touch "$VENV/.complete"
-		ok "venv created from the generated requirements.txt: $VENV"
-	else
-		bad "venv from the generated requirements.txt" "$(tail -n 20 "$T/venv.log")"
-		rm -rf "$VENV"
-		finish
-	fi
-fi
-VPY=$VENV/bin/python
+backend_venv "$APPS"
 "$VPY" --version 2>&1 | grep -q '^Python 3\.11\.' && ok "venv runs $("$VPY" --version 2>&1)" \
 	|| bad "venv runs Python 3.11" "$("$VPY" --version 2>&1)"
 

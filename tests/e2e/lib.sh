@@ -2,6 +2,14 @@
 # ok/bad/finish counters, a clean libpq environment, and a private
 # PostgreSQL server in a temporary directory.
 #
+# venv DIR LABEL REQ...: a Python venv in DIR (made with $PY) from the
+# requirement files, made once and reused while DIR/.complete exists; pip
+# downloads are cached in ~/.cache/pip. Stops the test when pip fails.
+#
+# backend_venv APPS: the venv of the generated backends under APPS (every
+# app's requirements.txt must pin the same), cached in
+# ~/.cache/appgen/backend-venv/<hash of the pins>; sets VENV and VPY.
+#
 # extra_repo DIR: a blueprint repository in DIR (DIR/blueprints) with the
 # keyword-stress blueprint and every tests/spec/valid fixture, each under
 # its slug. Needs AG, PY, HERE and ROOT.
@@ -97,4 +105,49 @@ extra_repo() {
 			bad "spec fixture $(basename "$_x_f") has no IR"
 		fi
 	done
+}
+
+venv() {
+	_v_dir=$1 _v_label=$2
+	shift 2
+	if [ -x "$_v_dir/bin/python" ] && [ -f "$_v_dir/.complete" ]; then
+		ok "$_v_label venv reused: $_v_dir"
+		return 0
+	fi
+	rm -rf "$_v_dir"
+	mkdir -p "$(dirname "$_v_dir")" "$HOME/.cache/pip"
+	_v_args=
+	for _v_req in "$@"; do _v_args="$_v_args -r $_v_req"; done
+	# shellcheck disable=SC2086 # requirement paths have no spaces (temp dirs, the repo)
+	if "$PY" -m venv "$_v_dir" >"$T/venv.log" 2>&1 &&
+		PIP_CACHE_DIR=$HOME/.cache/pip "$_v_dir/bin/pip" install -q --disable-pip-version-check $_v_args \
+			>>"$T/venv.log" 2>&1; then
+		touch "$_v_dir/.complete"
+		ok "$_v_label venv created: $_v_dir"
+	else
+		bad "$_v_label venv" "$(tail -n 20 "$T/venv.log")"
+		rm -rf "$_v_dir"
+		finish
+	fi
+}
+
+backend_venv() {
+	rm -f "$T/pins"
+	_b_same=1
+	for _b_f in "$1"/*/backend/requirements.txt; do
+		[ -f "$_b_f" ] || continue
+		if [ -f "$T/pins" ]; then
+			grep -v '^#' "$_b_f" | cmp -s - "$T/pins" || _b_same=0
+		else
+			grep -v '^#' "$_b_f" >"$T/pins"
+		fi
+	done
+	if [ ! -f "$T/pins" ]; then
+		bad "backend/requirements.txt is generated"
+		finish
+	fi
+	[ "$_b_same" = 1 ] && ok "every app pins the same requirements" || bad "every app pins the same requirements"
+	VENV=$HOME/.cache/appgen/backend-venv/$(sha256sum "$T/pins" | cut -c1-16)
+	venv "$VENV" backend "$T/pins"
+	VPY=$VENV/bin/python
 }

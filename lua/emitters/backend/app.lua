@@ -421,7 +421,6 @@ function M.emit(app, ctx)
 	for _, e in ipairs(M.env) do
 		ctx:env(e)
 	end
-	ctx:gap("backend: alembic/ (env.py + versions running db/migrations) is not generated yet")
 	ctx:gap("backend: backend/tests/ (pytest, table x role matrix) is not generated yet")
 end
 

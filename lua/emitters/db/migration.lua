@@ -373,6 +373,13 @@ function M.render(app)
 	return o.text()
 end
 
+-- The migration files this emitter writes, in order: {version, name,
+-- path} each. Other emitters (emitters.backend.alembic, emitters.app.docs)
+-- follow this list rather than guessing file names.
+function M.files(app)
+	return { { version = M.version, name = M.name, path = M.path } }
+end
+
 function M.emit(app, ctx)
 	ctx:file(M.path, M.render(app))
 end
