@@ -4,7 +4,9 @@
 # build: the C toolchain and the Debian -dev packages appgen links against.
 # test:  build + what `make check` runs: clang (ASan/UBSan, libFuzzer),
 #        valgrind, git, Python venv support, PostgreSQL (the tests start
-#        their own server in a temporary directory); then a Python venv with the
+#        their own server in a temporary directory), Node.js + npm (a Refine
+#        client talks to a generated backend; only when node or npm is not on
+#        PATH, so a Node.js from elsewhere is kept); then a Python venv with the
 #        pinned test requirements under ~/.cache/appgen (reused across runs).
 set -eu
 
@@ -20,6 +22,9 @@ missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
+if [ "$mode" = test ] && { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
+	missing="$missing nodejs npm"
+fi
 
 if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
