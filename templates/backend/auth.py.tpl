@@ -75,6 +75,9 @@ def issue_token(user_id: str, role: str, email: str) -> str:
 def login(username: str = Form(...), password: str = Form(...)) -> dict:
     from .database import SessionLocal
 
+    username = username.lower()
+    if "\x00" in username or "\x00" in password:
+        raise HTTPException(status_code=401, detail="Wrong email or password")
     with SessionLocal() as db, db.begin():
         db.execute(text("select set_config('app.login_email', :email, true)"), {"email": username})
         row = db.execute(
@@ -103,6 +106,7 @@ def bootstrap_admin() -> None:
         if db.execute(text(f"select count(*) from {USERS}")).scalar_one() == 0:
             db.execute(
                 text(f"insert into {USERS} (email, password_hash, role) values (:email, :hash, :role)"),
-                {"email": settings.admin_email, "hash": hash_password(settings.admin_password), "role": ADMIN_ROLE},
+                {"email": settings.admin_email.lower(), "hash": hash_password(settings.admin_password),
+                 "role": ADMIN_ROLE},
             )
 {%- end %}

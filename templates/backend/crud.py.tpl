@@ -5,6 +5,7 @@ columns (JSON name -> model attribute and type)."""
 
 import dataclasses
 import datetime as _dt
+import logging
 import decimal as _decimal
 import typing as _t
 import uuid as _uuid
@@ -12,10 +13,12 @@ import uuid as _uuid
 from fastapi import HTTPException, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Text, cast, false, func, literal_column, or_, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from .config import settings
+
+log = logging.getLogger("app")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +87,8 @@ def _filters(model: type, columns: dict[str, Col], request: Request, own: tuple[
     conds: list[_t.Any] = []
     q = None
     for key, raw in request.query_params.multi_items():
+        if "\x00" in raw:
+            raise _invalid(key, "must not contain a NUL character")
         if key in own:
             params[key] = raw
         elif key == "q":
@@ -138,6 +143,73 @@ def list_rows(db: Session, model: type, columns: dict[str, Col], request: Reques
     rows = db.execute(select(model).where(*conds).order_by(*order_by).offset(start).limit(limit)).scalars().all()
     response.headers["X-Total-Count"] = str(total)
     return [schema.model_validate(r) for r in rows]
+
+
+class Error(BaseModel):
+    """Every error answer: Refine reads `message`, FastAPI clients `detail`."""
+
+    message: str
+    detail: _t.Any = None
+
+
+ERRORS: dict[int | str, dict[str, _t.Any]] = {
+    code: {"model": Error, "description": text}
+    for code, text in ((401, "Not signed in, or a bad token"), (403, "The role may not do this"),
+                       (404, "No such row, or the row filter hides it"), (409, "Conflicts with another row"),
+                       (413, "Request body too large"), (422, "Invalid input (the message names the field)"),
+                       (503, "App stopped"))
+}
+
+_SCHEMA: dict[str, dict[str, _t.Any]] = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "text": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "timestamptz": {"type": "string", "format": "date-time"},
+}
+_RANGED = ("int", "float", "date", "timestamptz", "text")
+
+
+def _param(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def filter_parameters(columns: dict[str, Col]) -> list[dict]:
+    """The OpenAPI description of the filters _filters() reads."""
+    out = [_param("q", {"type": "string"}, "Search: contains, case-insensitive, over the text columns")]
+    for name, col in columns.items():
+        schema = _SCHEMA.get(col.type)
+        if schema is None:
+            continue
+        out.append({**_param(name, {"type": "array", "items": schema}, f"{name} equals (repeat: any of)"),
+                    "style": "form", "explode": True})
+        out.append(_param(name + "_ne", schema, f"{name} differs"))
+        if col.type in _RANGED:
+            out.append(_param(name + "_gte", schema, f"{name} at least"))
+            out.append(_param(name + "_lte", schema, f"{name} at most"))
+        out.append(_param(name + "_like", {"type": "string"}, f"{name} contains (case-insensitive)"))
+    return out
+
+
+def list_parameters(columns: dict[str, Col]) -> list[dict]:
+    sortable = sorted(n for n, c in columns.items() if c.type != "jsonb")
+    return [
+        _param("_start", {"type": "integer", "minimum": 0}, "First row (0-based)"),
+        _param("_end", {"type": "integer", "minimum": 0}, f"End row, exclusive (at most {settings.page_size_max} rows)"),
+        _param("_sort", {"type": "string"}, "Columns to sort by, comma-separated: " + ", ".join(sortable)),
+        _param("_order", {"type": "string"}, "asc or desc per _sort column, comma-separated"),
+    ] + filter_parameters(columns)
+
+
+def aggregate_parameters(columns: dict[str, Col]) -> list[dict]:
+    names = sorted(columns)
+    return [
+        _param("metric", {"type": "string", "enum": list(_METRICS)}, "What to compute (default count)"),
+        _param("column", {"type": "string", "enum": names}, "The column (not needed for count)"),
+        _param("groupBy", {"type": "string", "enum": names}, "One result per value of this column"),
+    ] + filter_parameters(columns)
 
 
 class AggregateGroup(BaseModel):
@@ -232,6 +304,9 @@ def database_error(e: DBAPIError) -> HTTPException:
         return HTTPException(status_code=422, detail=message)
     if state == "42501":
         return HTTPException(status_code=403, detail="Not allowed")
+    if state.startswith("22") or isinstance(e, DataError):
+        return HTTPException(status_code=422, detail=message)  # a value the database cannot take
+    log.error("database error %s: %s", state or "-", message, exc_info=e)
     return HTTPException(status_code=500, detail="Database error")
 
 

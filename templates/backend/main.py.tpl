@@ -50,7 +50,10 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
     for e in errors[:5]:
         loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
         parts.append(f"{loc}: {e.get('msg', 'invalid')}" if loc else str(e.get("msg", "invalid")))
-    return _error(422, "; ".join(parts) or "Invalid input", errors)
+    # loc, msg and type only: the input itself may not be JSON (NaN) or may be large
+    detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+              for e in errors]
+    return _error(422, "; ".join(parts) or "Invalid input", detail)
 
 
 @app.exception_handler(DBAPIError)

@@ -22,7 +22,7 @@ from .config import DB_SCHEMA
 from .database import get_db{% if app.security.auth.signupRole %}, SessionLocal{% end %}
 
 Role = _t.Literal[{% for i, r in ipairs(app.security.roles) %}{{ i > 1 and ", " or "" }}{{ ag.py.str(r) }}{% end %}]
-_EMAIL = r"^[^@\s]+@[^@\s]+$"
+_EMAIL = r"^[^@\s\x00]+@[^@\s\x00]+$"
 
 
 class _Base(DeclarativeBase):
@@ -43,6 +43,11 @@ class User(_Base):
         server_onupdate=sa.FetchedValue())
 
 
+def _email(value: str | None) -> str | None:
+    """Emails are compared in lower case (login, signup, uniqueness)."""
+    return None if value is None else value.lower()
+
+
 def _password(value: str | None) -> str | None:
     if value is not None and not 8 <= len(value.encode("utf-8")) <= 72:
         raise ValueError("must be 8 to 72 bytes")
@@ -53,20 +58,22 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=254, pattern=_EMAIL)
-    password: str
+    password: str = Field(max_length=72)
     role: Role
 
     password_length = field_validator("password")(_password)
+    email_case = field_validator("email")(_email)
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str | None = Field(None, max_length=254, pattern=_EMAIL)
-    password: str | None = None
+    password: str | None = Field(None, max_length=72)
     role: Role | None = None
 
     password_length = field_validator("password")(_password)
+    email_case = field_validator("email")(_email)
 
 
 class UserOut(BaseModel):
@@ -94,10 +101,10 @@ def require_admin(identity: Identity = Depends(current_identity)) -> Identity:
     return identity
 
 
-router = APIRouter(prefix="/auth/users", tags=["auth"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/auth/users", tags=["auth"], dependencies=[Depends(require_admin)], responses=crud.ERRORS)
 
 
-@router.get("", response_model=list[UserOut])
+@router.get("", response_model=list[UserOut], openapi_extra={"parameters": crud.list_parameters(COLUMNS)})
 def list_users(request: Request, response: Response, db: Session = Depends(get_db)):
     return crud.list_rows(db, User, COLUMNS, request, response, UserOut)
 
@@ -141,12 +148,13 @@ class Signup(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=254, pattern=_EMAIL)
-    password: str
+    password: str = Field(max_length=72)
 
     password_length = field_validator("password")(_password)
+    email_case = field_validator("email")(_email)
 
 
-signup_router = APIRouter(prefix="/auth", tags=["auth"])
+signup_router = APIRouter(prefix="/auth", tags=["auth"], responses=crud.ERRORS)
 SIGNUP_ROLE = {{ ag.py.str(app.security.auth.signupRole) }}
 
 

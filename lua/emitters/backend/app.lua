@@ -140,7 +140,8 @@ end
 
 -- ---- schemas.py ------------------------------------------------------------
 
-local function annotation(c)
+-- The annotation of column c in a request (input) or a response.
+local function annotation(c, input)
 	if c.enum ~= nil and c.enum ~= ag.null and #c.enum > 0 then
 		local values = {}
 		for _, v in ipairs(c.enum) do
@@ -148,28 +149,37 @@ local function annotation(c)
 		end
 		return "_t.Literal[" .. table.concat(values, ", ") .. "]"
 	end
-	return py.type(c.type)
+	return input and py.input_type(c.type) or py.type(c.type)
 end
 
--- name: type = Field(...) for a Create (optional=false) or Update field.
-local function field(o, c, attr, optional)
+local function given(v)
+	return v ~= nil and v ~= ag.null
+end
+
+-- name: type = Field(...) for a Create (update=false) or Update field. A
+-- required column is never null; in an Update it may be left out.
+local function field(o, c, attr, update)
 	local args = {}
-	local ty = annotation(c)
-	if optional or not c.required or has_default(c) then
-		if not c.required or optional then
+	local ty = annotation(c, true)
+	if update or not c.required or has_default(c) then
+		if not c.required then
 			ty = "_t.Optional[" .. ty .. "]"
 		end
 		args[#args + 1] = "None"
 	end
 	args[#args + 1] = "alias=" .. pystr(c.name)
-	if c.maxLength ~= nil and c.maxLength ~= ag.null then
+	if given(c.maxLength) then
 		args[#args + 1] = "max_length=" .. tostring(c.maxLength)
 	end
-	if c.min ~= nil and c.min ~= ag.null then
+	if given(c.min) then
 		args[#args + 1] = "ge=" .. tostring(c.min)
+	elseif c.type == "int" then
+		args[#args + 1] = "ge=_INT_MIN"
 	end
-	if c.max ~= nil and c.max ~= ag.null then
+	if given(c.max) then
 		args[#args + 1] = "le=" .. tostring(c.max)
+	elseif c.type == "int" then
+		args[#args + 1] = "le=_INT_MAX"
 	end
 	o.w("%s: %s = Field(%s)", attr, ty, table.concat(args, ", "))
 end
@@ -187,10 +197,29 @@ function M.schemas(app, names)
 	o.w("import typing as _t")
 	o.w("import uuid as _uuid")
 	o.w("")
-	o.w("from pydantic import BaseModel, ConfigDict, Field")
+	o.w("from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints")
 	o.w("")
-	o.w('_INPUT = ConfigDict(extra="forbid", populate_by_name=True)')
+	o.w('_INPUT = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)')
 	o.w('_OUTPUT = ConfigDict(extra="forbid", populate_by_name=True, from_attributes=True)')
+	o.w("")
+	o.w("# PostgreSQL text cannot hold NUL; bigint bounds; a timestamp must be")
+	o.w("# readable back in Python (its UTC time within years 1..9999).")
+	o.w('_Text = _t.Annotated[str, StringConstraints(pattern=r"^[^\\x00]*$")]')
+	o.w("_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1")
+	o.w("")
+	o.w("")
+	o.push("def _readable(v: _dt.datetime) -> _dt.datetime:")
+	o.push("try:")
+	o.w("(v if v.tzinfo else v.replace(tzinfo=_dt.timezone.utc)).astimezone(_dt.timezone.utc)")
+	o.pop()
+	o.push("except OverflowError:")
+	o.w('raise ValueError("out of range: years 1 to 9999 in UTC") from None')
+	o.pop()
+	o.w("return v")
+	o.pop()
+	o.w("")
+	o.w("")
+	o.w("_Timestamp = _t.Annotated[_dt.datetime, AfterValidator(_readable)]")
 	for _, t in ipairs(app.data.tables) do
 		local n = names[t.name]
 		local cols = user_columns(t)
@@ -263,7 +292,7 @@ function M.router(app, t, names)
 	o.w("from ..schemas import %sCreate as Create, %sResponse as Out, %sUpdate as Update", n, n, n)
 	o.w("")
 	o.w("TABLE = %s", pystr(t.name))
-	o.w("router = APIRouter(prefix=\"/\" + TABLE, tags=[TABLE])")
+	o.w("router = APIRouter(prefix=\"/\" + TABLE, tags=[TABLE], responses=crud.ERRORS)")
 	o.w("")
 	local attrs = py.attrs(t)
 	o.push("COLUMNS = {")
@@ -275,13 +304,15 @@ function M.router(app, t, names)
 	local created_by = auth and "identity.user_id" or "None"
 	o.w("")
 	o.w("")
-	o.w('@router.get("", response_model=list[Out], dependencies=[Depends(require(TABLE, "list"))])')
+	o.w('@router.get("", response_model=list[Out], dependencies=[Depends(require(TABLE, "list"))],')
+	o.w('            openapi_extra={"parameters": crud.list_parameters(COLUMNS)})')
 	o.push("def list_rows(request: Request, response: Response, db: Session = Depends(get_db)):")
 	o.w("return crud.list_rows(db, Model, COLUMNS, request, response, Out)")
 	o.pop()
 	o.w("")
 	o.w("")
-	o.w('@router.get("/aggregate", response_model=crud.Aggregate, dependencies=[Depends(require(TABLE, "list"))])')
+	o.w('@router.get("/aggregate", response_model=crud.Aggregate, dependencies=[Depends(require(TABLE, "list"))],')
+	o.w('            openapi_extra={"parameters": crud.aggregate_parameters(COLUMNS)})')
 	o.push("def aggregate(request: Request, db: Session = Depends(get_db)):")
 	o.w('"""count|sum|avg|min|max of a column, optionally per value of groupBy,')
 	o.w('over the rows the list would answer (same filters)."""')

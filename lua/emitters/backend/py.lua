@@ -63,6 +63,19 @@ M.types = {
 	jsonb = "_t.Any",
 }
 
+-- ... the types of request fields, which also refuse what PostgreSQL or
+-- the way back would not take (see the definitions in schemas.py) ...
+M.input_types = {
+	uuid = "_uuid.UUID",
+	text = "_Text",
+	int = "int",
+	float = "float",
+	bool = "StrictBool",
+	date = "_dt.date",
+	timestamptz = "_Timestamp",
+	jsonb = "_t.Any",
+}
+
 -- ... and SQLAlchemy column types.
 M.sa_types = {
 	uuid = "sa.Uuid",
@@ -85,6 +98,10 @@ end
 
 function M.type(t)
 	return lookup(M.types, t)
+end
+
+function M.input_type(t)
+	return lookup(M.input_types, t)
 end
 
 function M.sa_type(t)
