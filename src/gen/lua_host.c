@@ -1,5 +1,6 @@
 /* lua_host.c - the sandboxed Lua state: allocator, budget, pcall, require. */
 #include "gen/lua_host.h"
+#include "gen/lua_pattern.h"
 #include <lualib.h>
 
 #define DEFAULT_INSTRUCTIONS 200000000u
@@ -504,6 +505,9 @@ static int setup(lua_State *L)
 
 	lua_getfield(L, -1, LUA_STRLIBNAME);
 	drop(L, -1, "dump");
+	/* Our matcher (it charges its steps) in place of Lua's, whose
+	 * backtracking no budget sees; the wrappers below close over it. */
+	ag_lua_pattern_install(L, -1, ag_lua_charge);
 	for (size_t i = 0; i < AG_ARRAY_SIZE(patterns); i++)
 		wrap(L, -1, patterns[i], l_pattern, true);
 	wrap(L, -1, "rep", l_rep, false);

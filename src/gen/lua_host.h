@@ -25,6 +25,8 @@
  * pcall() inside Lua cannot swallow it. The allocator refuses growth past
  * the memory cap (Lua raises LUA_ERRMEM); the error handler gets 1 MiB of
  * slack so it can still build a traceback. string.find/match/gmatch/gsub
+ * are our own matcher (lua_pattern.h), which charges every matching step
+ * to the budget, so a backtracking pattern is bounded in time; they also
  * refuse subjects longer than the pattern cap.
  *
  * Every entry into Lua goes through ag_lua_pcall() (traceback handler).

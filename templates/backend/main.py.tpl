@@ -48,7 +48,10 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
     errors = exc.errors()
     parts = []
     for e in errors[:5]:
-        loc = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query", "path"))
+        where = list(e.get("loc", ()))
+        if where and where[0] in ("body", "query", "path", "header", "cookie"):
+            where = where[1:]  # the part of the request; a column may be named "body" too
+        loc = ".".join(str(x) for x in where)
         parts.append(f"{loc}: {e.get('msg', 'invalid')}" if loc else str(e.get("msg", "invalid")))
     # loc, msg and type only: the input itself may not be JSON (NaN) or may be large
     detail = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}

@@ -39,6 +39,8 @@ PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 PGPORT_=5441
 APP=event-board
+SECRET=backend-test-secret-key-0123456789abcdef
+pids=
 . "$HERE/lib.sh"
 
 if [ ! -x "$AG" ]; then
@@ -81,7 +83,6 @@ backend_venv "$APPS"
 
 # ---- every app: compiles and imports ------------------------------------------
 
-SECRET=smoke-test-secret-key-0123456789abcdef
 for d in "$APPS"/*/ "$T"/out2/apps/*/; do
 	slug=$(basename "$d")
 	if [ ! -d "$d/backend/app" ]; then
@@ -117,82 +118,9 @@ done
 # ---- PostgreSQL ------------------------------------------------------------
 
 pg_start "$T" "$PGPORT_"
-q() {
-	_q_user=$1 _q_db=$2
-	shift 2
-	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PGPORT_" -U "$_q_user" -d "$_q_db" "$@"
-}
-
 u=$(echo "$APP" | tr - _)
 role=app_$u
 db=db_$u
-
-# ---- uvicorn ---------------------------------------------------------------
-
-# start_app SLUG APPDIR ROLE DB [VAR=value...]: uvicorn on a free loopback
-# port; sets URL and adds the pid to $pids. Returns 1 when it does not come up.
-pids=
-start_app() {
-	_s_slug=$1 _s_dir=$2 _s_role=$3 _s_db=$4
-	shift 4
-	_s_port=$("$VPY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-	URL=http://127.0.0.1:$_s_port
-	(cd "$_s_dir/backend" && exec env DATABASE_URL="postgresql+psycopg://$_s_role@/$_s_db?host=$SOCK&port=$PGPORT_" \
-		SECRET_KEY=$SECRET CORS_ORIGINS=http://localhost:5173 "$@" \
-		"$VPY" -m uvicorn app.main:app --host 127.0.0.1 --port "$_s_port" --log-level warning) >"$T/uvicorn.$_s_slug.log" 2>&1 &
-	_s_pid=$!
-	pids="$pids $_s_pid"
-	for _ in $(seq 1 100); do
-		if "$VPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/health", timeout=1)' "$URL" 2>/dev/null; then
-			ok "$_s_slug: uvicorn serves on $URL"
-			return 0
-		fi
-		kill -0 "$_s_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	bad "$_s_slug: uvicorn starts" "$(tail -n 30 "$T/uvicorn.$_s_slug.log")"
-	return 1
-}
-
-# setup_db SLUG APPDIR [DB]: the app's role (made once) and a database
-# (default db_<slug>), the migrations applied in order as the role.
-setup_db() {
-	_d_u=$(echo "$1" | tr - _)
-	_d_db=${3:-db_$_d_u}
-	: >"$T/setup.$1.log"
-	if ! q postgres postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'app_$_d_u'" | grep -q 1; then
-		q postgres postgres -c "CREATE ROLE app_$_d_u LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
-			-c "ALTER ROLE app_$_d_u SET search_path = ''" >>"$T/setup.$1.log" 2>&1
-	fi
-	if q postgres postgres -c "CREATE DATABASE $_d_db" \
-		-c "REVOKE ALL ON DATABASE $_d_db FROM PUBLIC" \
-		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE $_d_db TO app_$_d_u" >>"$T/setup.$1.log" 2>&1; then
-		ok "$1: role app_$_d_u (NOSUPERUSER NOBYPASSRLS) and database $_d_db"
-	else
-		bad "$1: role and database $_d_db" "$(cat "$T/setup.$1.log")"
-		return 1
-	fi
-	for _d_m in "$2"/db/migrations/*.sql; do
-		if q "app_$_d_u" "$_d_db" -f "$_d_m" >"$T/apply.$1.log" 2>&1; then
-			ok "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u"
-		else
-			bad "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u" "$(cat "$T/apply.$1.log")"
-			return 1
-		fi
-	done
-}
-
-# report FILE SLUG: the ok/FAIL lines a Python check script printed.
-report() {
-	while IFS= read -r line; do
-		case $line in
-		"ok   "*) ok "$2: ${line#ok   }" ;;
-		"FAIL "*) bad "$2: ${line#FAIL }" ;;
-		"     "*) echo "$line" ;;
-		*) bad "$2: unexpected output: $line" ;;
-		esac
-	done <"$1"
-}
 
 setup_db "$APP" "$APPS/$APP" || finish
 start_app "$APP" "$APPS/$APP" "$role" "$db" || finish
@@ -313,7 +241,7 @@ try:
 except Exception as e:  # noqa: BLE001
     check("HTTP checks ran without an exception", False, repr(e))
 PYEOF
-report "$T/http.log" "$APP"
+relay "$APP: " "$T/http.log"
 
 if grep -q "Traceback" "$T/uvicorn.$APP.log"; then
 	bad "$APP: the server log has no traceback" "$(grep -A 20 Traceback "$T/uvicorn.$APP.log" | head -n 30)"
@@ -342,7 +270,7 @@ for method, path in (("GET", "/venues"), ("POST", "/venues"), ("GET", "/openapi.
     check(f"{method} {path} answers 503 App stopped",
           s == 503 and isinstance(b, dict) and b.get("message") == "App stopped", (s, b))
 PYEOF
-	report "$T/http.stopped.log" "$APP (stopped)"
+	relay "$APP (stopped): " "$T/http.stopped.log"
 else
 	bad "$APP (stopped): build" "$(tail -n 10 "$T/build.stopped.log")"
 fi
@@ -417,7 +345,7 @@ try:
 except Exception as e:  # noqa: BLE001
     check("HTTP checks ran without an exception", False, repr(e))
 PYEOF
-	report "$T/http.auth.log" "$AAPP"
+	relay "$AAPP: " "$T/http.auth.log"
 fi
 for f in "$T"/uvicorn.*.log; do
 	n=$(basename "$f" .log)
@@ -439,9 +367,8 @@ for d in "$APPS"/*/ "$T"/out2/apps/*/; do
 	ADMIN_EMAIL=admin@example.com ADMIN_PASSWORD=admin-pass-123 "$VPY" "$HERE/api_checks.py" "$URL" "$d/blueprint.json" \
 		"host=$SOCK port=$PGPORT_ user=postgres dbname=api_$u" "host=$SOCK port=$PGPORT_ user=app_$u dbname=api_$u" \
 		>"$T/api.$slug.log" 2>&1
-	report "$T/api.$slug.log" "$slug"
-	kill "$_s_pid" 2>/dev/null
-	wait "$_s_pid" 2>/dev/null
+	relay "$slug: " "$T/api.$slug.log"
+	stop_app
 	if grep -q "Traceback" "$T/uvicorn.$slug-api.log"; then
 		bad "$slug: the server log has no traceback" "$(awk '/^Traceback/ { n++ } n == 1' "$T/uvicorn.$slug-api.log" | grep -v '^ \{4\}' | tail -n 12)"
 	else

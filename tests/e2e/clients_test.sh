@@ -8,7 +8,7 @@
 #     package-lock.json) with `npm ci --cache ~/.cache/npm --prefer-offline`
 #     into tests/e2e/clients/node_modules, again only when the lock changed;
 #   - the backend venv from the generated requirements.txt, as
-#     backend_smoke.sh does (~/.cache/appgen/backend-venv/<hash>);
+#     backend_test.sh does (~/.cache/appgen/backend-venv/<hash>);
 #   - a private PostgreSQL (unix socket only); for event-board (auth off)
 #     and sales-crm (auth on, the bootstrap admin logs in with POST
 #     /auth/login): the app's NOSUPERUSER NOBYPASSRLS role and database,
@@ -96,103 +96,13 @@ else
 fi
 OUT=$T/out/apps
 
-# ---- the backend venv (as backend_smoke.sh) --------------------------------------
+# ---- the backend venv --------------------------------------------------------
 
-first=$(set -- $APPS && echo "$1")
-grep -v '^#' "$OUT/$first/backend/requirements.txt" >"$T/pins" 2>/dev/null || {
-	bad "$first: backend/requirements.txt is generated"
-	finish
-}
-VENV=$HOME/.cache/appgen/backend-venv/$(sha256sum "$T/pins" | cut -c1-16)
-if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.complete" ]; then
-	ok "backend venv reused: $VENV"
-else
-	rm -rf "$VENV"
-	mkdir -p "$HOME/.cache/appgen/backend-venv" "$HOME/.cache/pip"
-	if "$PY" -m venv "$VENV" >"$T/venv.log" 2>&1 &&
-		PIP_CACHE_DIR=$HOME/.cache/pip "$VENV/bin/pip" install -q -r "$T/pins" >>"$T/venv.log" 2>&1; then
-		touch "$VENV/.complete"
-		ok "backend venv created: $VENV"
-	else
-		bad "backend venv from the generated requirements.txt" "$(tail -n 20 "$T/venv.log")"
-		rm -rf "$VENV"
-		finish
-	fi
-fi
-VPY=$VENV/bin/python
+backend_venv "$OUT"
 
 # ---- PostgreSQL ------------------------------------------------------------
 
 pg_start "$T" "$PGPORT_"
-q() {
-	_q_user=$1 _q_db=$2
-	shift 2
-	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PGPORT_" -U "$_q_user" -d "$_q_db" "$@"
-}
-
-# setup_db SLUG APPDIR: the app's role and database, every migration
-# applied in order as the role.
-setup_db() {
-	_d_u=$(echo "$1" | tr - _)
-	if ! q postgres postgres -c "CREATE ROLE app_$_d_u LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
-		-c "ALTER ROLE app_$_d_u SET search_path = ''" \
-		-c "CREATE DATABASE db_$_d_u" \
-		-c "REVOKE ALL ON DATABASE db_$_d_u FROM PUBLIC" \
-		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE db_$_d_u TO app_$_d_u" >"$T/setup.$1.log" 2>&1; then
-		bad "$1: role and database" "$(cat "$T/setup.$1.log")"
-		return 1
-	fi
-	for _d_f in "$2"/db/migrations/*.sql; do
-		if ! q "app_$_d_u" "db_$_d_u" -f "$_d_f" >"$T/apply.$1.log" 2>&1; then
-			bad "$1: $(basename "$_d_f") applied as app_$_d_u" "$(cat "$T/apply.$1.log")"
-			return 1
-		fi
-	done
-	ok "$1: role app_$_d_u (NOSUPERUSER NOBYPASSRLS), $(ls "$2"/db/migrations/*.sql | wc -l) migration(s) applied as it"
-}
-
-# start_app SLUG APPDIR [VAR=value...]: uvicorn on a free loopback port;
-# sets URL and APID. Returns 1 when it does not come up.
-start_app() {
-	_s_slug=$1 _s_dir=$2 _s_u=$(echo "$1" | tr - _)
-	shift 2
-	_s_port=$("$VPY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-	URL=http://127.0.0.1:$_s_port
-	(cd "$_s_dir/backend" && exec env DATABASE_URL="postgresql+psycopg://app_$_s_u@/db_$_s_u?host=$SOCK&port=$PGPORT_" \
-		SECRET_KEY=$SECRET CORS_ORIGINS=http://localhost:5173 "$@" \
-		"$VPY" -m uvicorn app.main:app --host 127.0.0.1 --port "$_s_port" --log-level warning) >"$T/uvicorn.$_s_slug.log" 2>&1 &
-	APID=$!
-	pids="$pids $APID"
-	for _ in $(seq 1 150); do
-		if "$VPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/health", timeout=1)' "$URL" 2>/dev/null; then
-			ok "$_s_slug: uvicorn serves on $URL"
-			return 0
-		fi
-		kill -0 "$APID" 2>/dev/null || break
-		sleep 0.1
-	done
-	bad "$_s_slug: uvicorn starts" "$(tail -n 30 "$T/uvicorn.$_s_slug.log")"
-	return 1
-}
-
-stop_app() {
-	kill "$APID" 2>/dev/null
-	wait "$APID" 2>/dev/null
-}
-
-# relay PREFIX FILE: a client's ok/FAIL/skip lines, counted here.
-relay() {
-	while IFS= read -r line; do
-		case $line in
-		"ok   "*) ok "$1${line#ok   }" ;;
-		"FAIL "*) bad "$1${line#FAIL }" ;;
-		"skip "* | "     "*) echo "$line" ;;
-		*" passed, "*" failed"*) ;;
-		*) echo "     $line" ;;
-		esac
-	done <"$2"
-}
-
 # ---- every app ---------------------------------------------------------------
 
 for slug in $APPS; do
@@ -207,9 +117,10 @@ for slug in $APPS; do
 		continue
 	fi
 	auth=$(ir 'int(ir["security"]["auth"]["enabled"])')
+	u=$(echo "$slug" | tr - _)
 	setup_db "$slug" "$dir" || continue
 	if [ "$auth" = 1 ]; then
-		start_app "$slug" "$dir" ADMIN_EMAIL=$ADMIN_EMAIL ADMIN_PASSWORD=$ADMIN_PASSWORD || continue
+		start_app "$slug" "$dir" "app_$u" "db_$u" ADMIN_EMAIL=$ADMIN_EMAIL ADMIN_PASSWORD=$ADMIN_PASSWORD || continue
 		if TOKEN=$("$VPY" "$CLIENTS/specs.py" login "$URL" "$ADMIN_EMAIL" "$ADMIN_PASSWORD" 2>"$T/login.log"); then
 			ok "$slug: the bootstrap admin logs in"
 		else
@@ -218,7 +129,7 @@ for slug in $APPS; do
 			continue
 		fi
 	else
-		start_app "$slug" "$dir" || continue
+		start_app "$slug" "$dir" "app_$u" "db_$u" || continue
 		TOKEN=
 	fi
 	export TOKEN

@@ -10,6 +10,17 @@
 # app's requirements.txt must pin the same), cached in
 # ~/.cache/appgen/backend-venv/<hash of the pins>; sets VENV and VPY.
 #
+# After pg_start, for the app scripts (they set VPY, SECRET and pids=):
+#   q USER DB psql-args...         psql on the private server
+#   setup_db SLUG APPDIR [DB]      the app's role (NOSUPERUSER NOBYPASSRLS,
+#                                  made once) and database (default
+#                                  db_<slug>), migrations applied as the role
+#   start_app LABEL APPDIR ROLE DB [VAR=value...]
+#                                  uvicorn on a free loopback port; sets URL
+#                                  and APID; logs to $T/uvicorn.LABEL.log
+#   stop_app                       stops the last one started
+#   relay PREFIX FILE              a check script's ok/FAIL lines, counted
+#
 # extra_repo DIR: a blueprint repository in DIR (DIR/blueprints) with the
 # keyword-stress blueprint and every tests/spec/valid fixture, each under
 # its slug. Needs AG, PY, HERE and ROOT.
@@ -50,6 +61,7 @@ as_server() {
 
 pg_start() {
 	_pg_dir=$1 _pg_port=$2
+	PGPORT_=$2
 	PGBIN=
 	for d in "$(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)")" /usr/lib/postgresql/15/bin; do
 		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ]; then
@@ -150,4 +162,76 @@ backend_venv() {
 	VENV=$HOME/.cache/appgen/backend-venv/$(sha256sum "$T/pins" | cut -c1-16)
 	venv "$VENV" backend "$T/pins"
 	VPY=$VENV/bin/python
+}
+
+q() {
+	_q_user=$1 _q_db=$2
+	shift 2
+	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PGPORT_" -U "$_q_user" -d "$_q_db" "$@"
+}
+
+setup_db() {
+	_d_u=$(echo "$1" | tr - _)
+	_d_db=${3:-db_$_d_u}
+	: >"$T/setup.$1.log"
+	if ! q postgres postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'app_$_d_u'" | grep -q 1; then
+		q postgres postgres -c "CREATE ROLE app_$_d_u LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
+			-c "ALTER ROLE app_$_d_u SET search_path = ''" >>"$T/setup.$1.log" 2>&1
+	fi
+	if q postgres postgres -c "CREATE DATABASE $_d_db" \
+		-c "REVOKE ALL ON DATABASE $_d_db FROM PUBLIC" \
+		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE $_d_db TO app_$_d_u" >>"$T/setup.$1.log" 2>&1; then
+		ok "$1: role app_$_d_u (NOSUPERUSER NOBYPASSRLS) and database $_d_db"
+	else
+		bad "$1: role and database $_d_db" "$(cat "$T/setup.$1.log")"
+		return 1
+	fi
+	for _d_m in "$2"/db/migrations/*.sql; do
+		if q "app_$_d_u" "$_d_db" -f "$_d_m" >"$T/apply.$1.log" 2>&1; then
+			ok "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u"
+		else
+			bad "$1: $(basename "$_d_m") applied to $_d_db as app_$_d_u" "$(cat "$T/apply.$1.log")"
+			return 1
+		fi
+	done
+}
+
+start_app() {
+	_s_label=$1 _s_dir=$2 _s_role=$3 _s_db=$4
+	shift 4
+	_s_port=$("$VPY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+	URL=http://127.0.0.1:$_s_port
+	(cd "$_s_dir/backend" && exec env DATABASE_URL="postgresql+psycopg://$_s_role@/$_s_db?host=$SOCK&port=$PGPORT_" \
+		SECRET_KEY=$SECRET CORS_ORIGINS=http://localhost:5173 "$@" \
+		"$VPY" -m uvicorn app.main:app --host 127.0.0.1 --port "$_s_port" --log-level warning) \
+		>"$T/uvicorn.$_s_label.log" 2>&1 &
+	APID=$!
+	pids="$pids $APID"
+	for _ in $(seq 1 150); do
+		if "$VPY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/health", timeout=1)' "$URL" 2>/dev/null; then
+			ok "$_s_label: uvicorn serves on $URL"
+			return 0
+		fi
+		kill -0 "$APID" 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "$_s_label: uvicorn starts" "$(tail -n 30 "$T/uvicorn.$_s_label.log")"
+	return 1
+}
+
+stop_app() {
+	kill "$APID" 2>/dev/null
+	wait "$APID" 2>/dev/null
+}
+
+relay() {
+	while IFS= read -r _r_line; do
+		case $_r_line in
+		"ok   "*) ok "$1${_r_line#ok   }" ;;
+		"FAIL "*) bad "$1${_r_line#FAIL }" ;;
+		"skip "* | "     "*) echo "$_r_line" ;;
+		*" passed, "*" failed"*) ;;
+		*) bad "$1unexpected output: $_r_line" ;;
+		esac
+	done <"$2"
 }

@@ -16,7 +16,9 @@ int test_failures;
 	X(gen_builtin_source) X(gen_sandbox_globals) X(gen_sandbox_load) X(gen_budget) X(gen_memory) \
 	X(gen_pattern_cap) X(gen_ir_readonly) X(gen_ir_iterate) X(gen_escapers) X(gen_json) \
 	X(gen_case_plural) X(gen_markdown) X(gen_template) X(gen_template_errors) X(gen_out) \
-	X(gen_require) X(gen_ctx) X(gen_bad_paths) X(gen_deterministic) X(gen_pairs_sorted) X(gen_ir_null)
+	X(gen_require) X(gen_ctx) X(gen_bad_paths) X(gen_deterministic) X(gen_pairs_sorted) X(gen_ir_null) \
+	X(pattern_find) X(pattern_classes) X(pattern_captures) X(pattern_gsub) X(pattern_gmatch) \
+	X(pattern_errors) X(pattern_budget) X(pattern_sandbox) X(pattern_differential)
 
 #define DECL(name) void test_##name(void);
 TESTS(DECL)
