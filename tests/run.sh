@@ -56,6 +56,7 @@ suite valgrind sh tests/valgrind.sh
 suite e2e-db sh tests/e2e/db_test.sh
 suite e2e-backend sh tests/e2e/backend_test.sh
 suite e2e-app-files sh tests/e2e/app_files_test.sh
+suite e2e-app-tests sh tests/e2e/app_tests_test.sh
 suite e2e-clients sh tests/e2e/clients_test.sh
 
 echo

@@ -140,4 +140,9 @@ function M.new(opts)
 	return o
 end
 
+-- A template's text (ctx:template) ending in exactly one newline.
+function M.render(ctx, name, vars)
+	return (ctx:template(name, vars):gsub("\n*$", "")) .. "\n"
+end
+
 return M

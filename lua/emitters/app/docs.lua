@@ -10,6 +10,7 @@
 -- string); SQL in the scripts through ag.sql. The scripts pass the app's
 -- names to psql inside quoted here-documents, so no shell quoting is needed.
 
+local out = require("appgen.out")
 local migration = require("emitters.db.migration")
 local alembic = require("emitters.backend.alembic")
 
@@ -268,11 +269,6 @@ end
 
 -- ---- emit ------------------------------------------------------------------
 
--- A template's text, ending in exactly one newline.
-local function render(ctx, name, vars)
-	return (ctx:template(name, vars):gsub("\n*$", "")) .. "\n"
-end
-
 function M.vars(app)
 	local schema = app.app.dbSchema
 	local auth = app.security.auth
@@ -307,11 +303,11 @@ end
 
 function M.emit(app, ctx)
 	local vars = M.vars(app)
-	ctx:file("README.md", render(ctx, "app/README.md.tpl", vars))
-	ctx:file("docker-compose.yml", render(ctx, "app/docker-compose.yml.tpl", vars))
-	ctx:file("db/init/00_role.sh", render(ctx, "app/db/init/00_role.sh.tpl", vars), "0755")
-	ctx:file("db/migrate.sh", render(ctx, "app/db/migrate.sh.tpl", vars), "0755")
-	ctx:file(".github/workflows/ci.yml", render(ctx, "app/ci.yml.tpl", vars))
+	ctx:file("README.md", out.render(ctx, "app/README.md.tpl", vars))
+	ctx:file("docker-compose.yml", out.render(ctx, "app/docker-compose.yml.tpl", vars))
+	ctx:file("db/init/00_role.sh", out.render(ctx, "app/db/init/00_role.sh.tpl", vars), "0755")
+	ctx:file("db/migrate.sh", out.render(ctx, "app/db/migrate.sh.tpl", vars), "0755")
+	ctx:file(".github/workflows/ci.yml", out.render(ctx, "app/ci.yml.tpl", vars))
 end
 
 return M

@@ -14,6 +14,7 @@
 --
 -- Files: templates/backend/alembic/{alembic.ini,env.py,version.py}.tpl.
 
+local out = require("appgen.out")
 local migration = require("emitters.db.migration")
 
 local M = {}
@@ -33,11 +34,6 @@ function M.revision(v)
 	return string.format("%04d", v)
 end
 
--- A template's text, ending in exactly one newline.
-local function render(ctx, name, vars)
-	return (ctx:template(name, vars):gsub("\n*$", "")) .. "\n"
-end
-
 -- The file name of a path: "0001_init.sql" of "db/migrations/0001_init.sql".
 local function base_name(path)
 	return path:match("[^/]*$")
@@ -50,8 +46,8 @@ function M.emit(app, ctx)
 		migrations_table = M.migrations_table(app),
 		version_schema = M.version_schema(app),
 	}
-	ctx:file("backend/alembic.ini", render(ctx, "backend/alembic/alembic.ini.tpl", vars))
-	ctx:file("backend/alembic/env.py", render(ctx, "backend/alembic/env.py.tpl", vars))
+	ctx:file("backend/alembic.ini", out.render(ctx, "backend/alembic/alembic.ini.tpl", vars))
+	ctx:file("backend/alembic/env.py", out.render(ctx, "backend/alembic/env.py.tpl", vars))
 	local previous = nil
 	for _, f in ipairs(migration.files(app)) do
 		local file = base_name(f.path)
@@ -65,7 +61,7 @@ function M.emit(app, ctx)
 			path = f.path,
 		}
 		ctx:file("backend/alembic/versions/" .. name .. ".py",
-			render(ctx, "backend/alembic/version.py.tpl", vars))
+			out.render(ctx, "backend/alembic/version.py.tpl", vars))
 		previous = vars.migration.revision
 	end
 end

@@ -1,10 +1,11 @@
 -- emitters.backend.app - the generated FastAPI backend (DESIGN §4
--- "Generated backend contract"), phase 1: configuration, database session
+-- "Generated backend contract"): configuration, database session
 -- (identity settings per transaction), SQLAlchemy models, Pydantic
 -- schemas, one router per table with the Refine simple-rest list
--- conventions, the role x action matrix (403), JWT login + /auth/me + the
--- admin bootstrap when auth is on, Dockerfile and .env.example. What is
--- not generated yet is declared with ctx:gap.
+-- conventions and aggregates, the role x action matrix (403), JWT login,
+-- /auth/me, /auth/users, signup and the admin bootstrap when auth is on,
+-- Dockerfile and .env.example. (alembic/ and tests/ are written by
+-- emitters.backend.alembic and emitters.backend.tests.)
 --
 -- Static Python comes from templates/backend/*.tpl; the per-table files
 -- (models.py, schemas.py, routers/<table>.py) are written here with
@@ -407,12 +408,6 @@ end
 
 -- ---- emit ------------------------------------------------------------------
 
--- A template's text, ending in exactly one newline.
-local function render(ctx, name, vars)
-	local text = ctx:template(name, vars)
-	return (text:gsub("\n*$", "")) .. "\n"
-end
-
 function M.emit(app, ctx)
 	local names = class_names(app)
 	local auth = app.security.auth.enabled and true or false
@@ -429,12 +424,12 @@ function M.emit(app, ctx)
 		pins = M.pins,
 		role = "app_" .. app.app.slug:gsub("-", "_"),
 	}
-	ctx:file("backend/requirements.txt", render(ctx, "backend/requirements.txt.tpl", vars))
+	ctx:file("backend/requirements.txt", out.render(ctx, "backend/requirements.txt.tpl", vars))
 	for _, f in ipairs({ "config", "database", "auth", "crud", "main" }) do
-		ctx:file("backend/app/" .. f .. ".py", render(ctx, "backend/" .. f .. ".py.tpl", vars))
+		ctx:file("backend/app/" .. f .. ".py", out.render(ctx, "backend/" .. f .. ".py.tpl", vars))
 	end
 	if auth then
-		ctx:file("backend/app/users.py", render(ctx, "backend/users.py.tpl", vars))
+		ctx:file("backend/app/users.py", out.render(ctx, "backend/users.py.tpl", vars))
 	end
 	ctx:file("backend/app/__init__.py", py.header(app) .. "\n")
 	ctx:file("backend/app/routers/__init__.py", py.header(app) .. "\n")
@@ -444,15 +439,14 @@ function M.emit(app, ctx)
 	for _, t in ipairs(app.data.tables) do
 		ctx:file("backend/app/routers/" .. t.name .. ".py", M.router(app, t, names))
 	end
-	ctx:file("backend/Dockerfile", render(ctx, "backend/Dockerfile.tpl", vars))
-	ctx:file(".env.example", render(ctx, "backend/env.example.tpl", vars))
+	ctx:file("backend/Dockerfile", out.render(ctx, "backend/Dockerfile.tpl", vars))
+	ctx:file(".env.example", out.render(ctx, "backend/env.example.tpl", vars))
 	for _, d in ipairs(M.direct) do
 		ctx:dep("pypi:" .. d)
 	end
 	for _, e in ipairs(M.env) do
 		ctx:env(e)
 	end
-	ctx:gap("backend: backend/tests/ (pytest, table x role matrix) is not generated yet")
 end
 
 return M

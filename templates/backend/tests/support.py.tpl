@@ -68,6 +68,11 @@ def expect_error(r, status, field=None):
     return body
 
 
+def path(table, row_id=None):
+    """/table or /table/{row_id}."""
+    return "/" + table if row_id is None else f"/{table}/{row_id}"
+
+
 def total(r):
     value = r.headers.get("x-total-count")
     assert value is not None and value.isdigit(), "no X-Total-Count: " + show(r)
@@ -539,7 +544,7 @@ class Rows:
 
     def post(self, table, body, user):
         """POST /table; a row made is deleted when the test ends."""
-        r = call(self.client, "POST", "/" + table, user, json=body)
+        r = call(self.client, "POST", path(table), user, json=body)
         if r.status_code == 201:
             self.made.append((table, r.json()))
         return r
@@ -574,14 +579,14 @@ class Rows:
                           + ("; ".join(reasons) or "the filter cannot be " + ("true" if want else "false")))
 
     def get(self, table, row_id, user):
-        return call(self.client, "GET", f"/{table}/{row_id}", user)
+        return call(self.client, "GET", path(table, row_id), user)
 
     def cleanup(self):
         for table, row in reversed(self.made):
             for user in self.team.known():
                 if not may(user, table, "delete"):
                     continue
-                r = call(self.client, "DELETE", f"/{table}/{row['id']}", user)
+                r = call(self.client, "DELETE", path(table, row["id"]), user)
                 if r.status_code == 200 or r.status_code == 404 and (user is None or row_filter(user.role, table) is None):
                     break
         self.made.clear()

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from . import blueprint as bp
-from .support import RUN, call, expect, expect_error, login, show, total
+from .support import RUN, call, expect, expect_error, login, path, show, total
 
 TABLES = bp.TABLE_ORDER
 OTHER_ROLES = [r for r in bp.ROLES if r != bp.ADMIN_ROLE]
@@ -43,16 +43,16 @@ def _bad_tokens(admin):
 
 @pytest.mark.parametrize("table", TABLES)
 def test_no_token_is_401(client, table):
-    for method, path in (("GET", "/" + table), ("POST", "/" + table), ("GET", f"/{table}/{uuid.uuid4()}"),
-                         ("PATCH", f"/{table}/{uuid.uuid4()}"), ("DELETE", f"/{table}/{uuid.uuid4()}"),
-                         ("GET", f"/{table}/aggregate")):
-        expect_error(call(client, method, path, json={} if method in ("POST", "PATCH") else None), 401)
+    row = path(table, uuid.uuid4())
+    for method, url in (("GET", path(table)), ("POST", path(table)), ("GET", row), ("PUT", row), ("PATCH", row),
+                        ("DELETE", row), ("GET", path(table, "aggregate"))):
+        expect_error(call(client, method, url, json={} if method in ("POST", "PUT", "PATCH") else None), 401)
 
 
 @pytest.mark.parametrize("table", TABLES)
 def test_bad_token_is_401(client, team, table):
     for label, header in _bad_tokens(team.admin).items():
-        r = call(client, "GET", "/" + table, headers={"Authorization": header})
+        r = call(client, "GET", path(table), headers={"Authorization": header})
         assert r.status_code == 401, f"{label}: " + show(r)
 
 
@@ -135,12 +135,12 @@ def test_bad_user_is_422(client, team, field, body):
 def test_only_the_admin_role_manages_users(client, team, role):
     user = team.user(role)
     target = team.admin.id
-    for method, path, body in (("GET", "/auth/users", None), ("GET", f"/auth/users/{target}", None),
+    for method, url, body in (("GET", "/auth/users", None), ("GET", f"/auth/users/{target}", None),
                                ("POST", "/auth/users", {"email": f"x.{RUN}@example.com", "password": "good-pass-1",
                                                         "role": role}),
                                ("PATCH", f"/auth/users/{target}", {"role": role}),
                                ("DELETE", f"/auth/users/{target}", None)):
-        expect_error(call(client, method, path, user, json=body), 403)
+        expect_error(call(client, method, url, user, json=body), 403)
     me = expect(call(client, "GET", "/auth/me", user), 200).json()
     assert me == {"id": user.id, "email": user.email, "role": role}, me
 {%- if signup %}

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from . import blueprint as bp
-from .support import call, show
+from .support import call, path, show
 
 
 def _routes():
@@ -16,10 +16,10 @@ def _routes():
     if bp.AUTH:
         out += [("POST", "/auth/login"), ("GET", "/auth/me"), ("GET", "/auth/users")]
     for table in bp.TABLE_ORDER:
-        row = f"/{table}/{uuid.UUID(int=1)}"
-        out += [("GET", "/" + table), ("POST", "/" + table), ("GET", f"/{table}/aggregate"), ("GET", row),
+        row = path(table, uuid.UUID(int=1))
+        out += [("GET", path(table)), ("POST", path(table)), ("GET", path(table, "aggregate")), ("GET", row),
                 ("PUT", row), ("PATCH", row), ("DELETE", row)]
-    return [pytest.param(m, p, id=f"{m} {p}") for m, p in out]
+    return [pytest.param(method, url, id=f"{method} {url}") for method, url in out]
 
 
 def test_health_answers(client):
@@ -27,7 +27,7 @@ def test_health_answers(client):
     assert r.status_code == 200 and r.json() == {"status": "ok"}, show(r)
 
 
-@pytest.mark.parametrize("method,path", _routes())
-def test_route_is_503(client, method, path):
-    r = call(client, method, path, json={} if method in ("POST", "PUT", "PATCH") else None)
+@pytest.mark.parametrize("method,url", _routes())
+def test_route_is_503(client, method, url):
+    r = call(client, method, url, json={} if method in ("POST", "PUT", "PATCH") else None)
     assert r.status_code == 503 and r.json().get("message") == "App stopped", show(r)

@@ -51,11 +51,6 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
 
 
-def check_password_length(password: str) -> None:
-    if not 8 <= len(password.encode("utf-8")) <= 72:
-        raise HTTPException(status_code=422, detail="password: must be 8 to 72 bytes")
-
-
 def issue_token(user_id: str, role: str, email: str) -> str:
     now = _dt.datetime.now(_dt.timezone.utc)
     claims = {"sub": user_id, "role": role, "email": email, "iat": now,
@@ -67,12 +62,16 @@ def issue_token(user_id: str, role: str, email: str) -> str:
 def login(username: str = Form(...), password: str = Form(...)) -> dict:
     from .database import SessionLocal
 
+    username = username.lower()
+    if "\x00" in username or "\x00" in password:
+        raise HTTPException(status_code=401, detail="Wrong email or password")
     with SessionLocal() as db, db.begin():
         db.execute(text("select set_config('app.login_email', :email, true)"), {"email": username})
         row = db.execute(
             text(f"select id, password_hash, role from {USERS} where email = :email"), {"email": username}
         ).first()
-    if row is None or not bcrypt.checkpw(password.encode("utf-8")[:72], row.password_hash.encode("ascii")):
+    secret = password.encode("utf-8")
+    if row is None or len(secret) > 72 or not bcrypt.checkpw(secret, row.password_hash.encode("ascii")):
         raise HTTPException(status_code=401, detail="Wrong email or password")
     return {"access_token": issue_token(str(row.id), row.role, username), "token_type": "bearer"}
 
@@ -94,5 +93,6 @@ def bootstrap_admin() -> None:
         if db.execute(text(f"select count(*) from {USERS}")).scalar_one() == 0:
             db.execute(
                 text(f"insert into {USERS} (email, password_hash, role) values (:email, :hash, :role)"),
-                {"email": settings.admin_email, "hash": hash_password(settings.admin_password), "role": ADMIN_ROLE},
+                {"email": settings.admin_email.lower(), "hash": hash_password(settings.admin_password),
+                 "role": ADMIN_ROLE},
             )

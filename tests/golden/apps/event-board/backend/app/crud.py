@@ -5,22 +5,27 @@ columns (JSON name -> model attribute and type)."""
 
 import dataclasses
 import datetime as _dt
+import logging
+import decimal as _decimal
 import typing as _t
 import uuid as _uuid
 
 from fastapi import HTTPException, Request, Response
 from pydantic import BaseModel
-from sqlalchemy import Text, cast, false, func, or_, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Text, cast, false, func, literal_column, or_, select
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.orm import Session
 
 from .config import settings
+
+log = logging.getLogger("app")
 
 
 @dataclasses.dataclass(frozen=True)
 class Col:
     attr: str
     type: str
+    default: bool = False  # the database fills it in when not given
 
 
 def _bool(value: str) -> bool:
@@ -73,20 +78,19 @@ def _escape_like(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_rows(db: Session, model: type, columns: dict[str, Col], request: Request, response: Response,
-              schema: type[BaseModel]) -> list[_t.Any]:
-    start, end, sort, order, q = 0, None, [], [], None
+def _filters(model: type, columns: dict[str, Col], request: Request, own: tuple[str, ...]) -> tuple[dict, list]:
+    """The query's own parameters (names in `own`, last value wins) and the
+    WHERE conditions of every other parameter: col=v (repeated = IN),
+    col_ne, col_gte, col_lte, col_like and q. An unknown one is 422."""
+    params: dict[str, str] = {}
     equal: dict[str, list[_t.Any]] = {}
     conds: list[_t.Any] = []
+    q = None
     for key, raw in request.query_params.multi_items():
-        if key == "_start":
-            start = _int(key, raw)
-        elif key == "_end":
-            end = _int(key, raw)
-        elif key == "_sort":
-            sort = [s for s in raw.split(",") if s]
-        elif key == "_order":
-            order = [s.lower() for s in raw.split(",") if s]
+        if "\x00" in raw:
+            raise _invalid(key, "must not contain a NUL character")
+        if key in own:
+            params[key] = raw
         elif key == "q":
             q = raw
         elif key in columns:
@@ -112,6 +116,16 @@ def list_rows(db: Session, model: type, columns: dict[str, Col], request: Reques
         texts = [getattr(model, c.attr) for c in columns.values() if c.type == "text"]
         pattern = f"%{_escape_like(q)}%"
         conds.append(or_(*[t.ilike(pattern, escape="\\") for t in texts]) if texts else false())
+    return params, conds
+
+
+def list_rows(db: Session, model: type, columns: dict[str, Col], request: Request, response: Response,
+              schema: type[BaseModel]) -> list[_t.Any]:
+    params, conds = _filters(model, columns, request, ("_start", "_end", "_sort", "_order"))
+    start = _int("_start", params["_start"]) if "_start" in params else 0
+    end = _int("_end", params["_end"]) if "_end" in params else None
+    sort = [s for s in params.get("_sort", "").split(",") if s]
+    order = [s.lower() for s in params.get("_order", "").split(",") if s]
 
     order_by = []
     for i, name in enumerate(sort):
@@ -131,7 +145,133 @@ def list_rows(db: Session, model: type, columns: dict[str, Col], request: Reques
     return [schema.model_validate(r) for r in rows]
 
 
-def _visible(db: Session, model: type, row_id: _uuid.UUID) -> _t.Any:
+class Error(BaseModel):
+    """Every error answer: Refine reads `message`, FastAPI clients `detail`."""
+
+    message: str
+    detail: _t.Any = None
+
+
+ERRORS: dict[int | str, dict[str, _t.Any]] = {
+    code: {"model": Error, "description": text}
+    for code, text in ((401, "Not signed in, or a bad token"), (403, "The role may not do this"),
+                       (404, "No such row, or the row filter hides it"), (409, "Conflicts with another row"),
+                       (413, "Request body too large"), (422, "Invalid input (the message names the field)"),
+                       (503, "App stopped"))
+}
+
+_SCHEMA: dict[str, dict[str, _t.Any]] = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "text": {"type": "string"},
+    "int": {"type": "integer"},
+    "float": {"type": "number"},
+    "bool": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "timestamptz": {"type": "string", "format": "date-time"},
+}
+_RANGED = ("int", "float", "date", "timestamptz", "text")
+
+
+def _param(name: str, schema: dict, description: str) -> dict:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def filter_parameters(columns: dict[str, Col]) -> list[dict]:
+    """The OpenAPI description of the filters _filters() reads."""
+    out = [_param("q", {"type": "string"}, "Search: contains, case-insensitive, over the text columns")]
+    for name, col in columns.items():
+        schema = _SCHEMA.get(col.type)
+        if schema is None:
+            continue
+        out.append({**_param(name, {"type": "array", "items": schema}, f"{name} equals (repeat: any of)"),
+                    "style": "form", "explode": True})
+        out.append(_param(name + "_ne", schema, f"{name} differs"))
+        if col.type in _RANGED:
+            out.append(_param(name + "_gte", schema, f"{name} at least"))
+            out.append(_param(name + "_lte", schema, f"{name} at most"))
+        out.append(_param(name + "_like", {"type": "string"}, f"{name} contains (case-insensitive)"))
+    return out
+
+
+def list_parameters(columns: dict[str, Col]) -> list[dict]:
+    sortable = sorted(n for n, c in columns.items() if c.type != "jsonb")
+    return [
+        _param("_start", {"type": "integer", "minimum": 0}, "First row (0-based)"),
+        _param("_end", {"type": "integer", "minimum": 0}, f"End row, exclusive (at most {settings.page_size_max} rows)"),
+        _param("_sort", {"type": "string"}, "Columns to sort by, comma-separated: " + ", ".join(sortable)),
+        _param("_order", {"type": "string"}, "asc or desc per _sort column, comma-separated"),
+    ] + filter_parameters(columns)
+
+
+def aggregate_parameters(columns: dict[str, Col]) -> list[dict]:
+    names = sorted(columns)
+    return [
+        _param("metric", {"type": "string", "enum": list(_METRICS)}, "What to compute (default count)"),
+        _param("column", {"type": "string", "enum": names}, "The column (not needed for count)"),
+        _param("groupBy", {"type": "string", "enum": names}, "One result per value of this column"),
+    ] + filter_parameters(columns)
+
+
+class AggregateGroup(BaseModel):
+    key: _t.Any
+    value: _t.Any
+
+
+class Aggregate(BaseModel):
+    metric: str
+    column: str | None
+    groupBy: str | None
+    value: _t.Any
+    groups: list[AggregateGroup]
+
+
+_METRICS = {"count": func.count, "sum": func.sum, "avg": func.avg, "min": func.min, "max": func.max}
+_NUMERIC = ("int", "float")
+_ORDERED = ("int", "float", "date", "timestamptz", "text")
+_GROUPS_MAX = 1000
+
+
+def _number(v: _t.Any) -> _t.Any:
+    """sum/avg come back as Decimal: JSON numbers, ints when whole."""
+    if isinstance(v, _decimal.Decimal):
+        return int(v) if v == v.to_integral_value() and abs(v) < 2**53 else float(v)
+    return v
+
+
+def aggregate(db: Session, model: type, columns: dict[str, Col], request: Request) -> Aggregate:
+    """GET /<table>/aggregate?metric=count|sum|avg|min|max&column=C&groupBy=G
+    plus the list's filters, over the rows the caller may see."""
+    params, conds = _filters(model, columns, request, ("metric", "column", "groupBy"))
+    metric = params.get("metric", "count")
+    if metric not in _METRICS:
+        raise _invalid("metric", f"must be one of count, sum, avg, min, max, not {metric!r}")
+    name = params.get("column") or None
+    if name is not None and name not in columns:
+        raise _invalid("column", f"unknown column {name!r}")
+    if name is None and metric != "count":
+        raise _invalid("column", f"{metric} needs a column")
+    if metric in ("sum", "avg") and columns[name].type not in _NUMERIC:
+        raise _invalid("column", f"{metric} needs a number column; {name!r} is {columns[name].type}")
+    if metric in ("min", "max") and columns[name].type not in _ORDERED:
+        raise _invalid("column", f"{metric} needs an ordered column; {name!r} is {columns[name].type}")
+    group = params.get("groupBy") or None
+    if group is not None and group not in columns:
+        raise _invalid("groupBy", f"unknown column {group!r}")
+
+    expr = func.count() if name is None else _METRICS[metric](getattr(model, columns[name].attr))
+    value = db.execute(select(expr).select_from(model).where(*conds)).scalar_one()
+    groups = []
+    if group is not None:
+        key = getattr(model, columns[group].attr)
+        rows = db.execute(
+            select(key, expr).select_from(model).where(*conds).group_by(key).order_by(key.asc().nulls_last())
+            .limit(_GROUPS_MAX)
+        ).all()
+        groups = [AggregateGroup(key=k, value=_number(v)) for k, v in rows]
+    return Aggregate(metric=metric, column=name, groupBy=group, value=_number(value), groups=groups)
+
+
+def visible(db: Session, model: type, row_id: _uuid.UUID) -> _t.Any:
     row = db.get(model, row_id)
     if row is None:
         raise HTTPException(status_code=404, detail="Not found")
@@ -139,10 +279,10 @@ def _visible(db: Session, model: type, row_id: _uuid.UUID) -> _t.Any:
 
 
 def get_row(db: Session, model: type, row_id: _uuid.UUID, schema: type[BaseModel]) -> _t.Any:
-    return schema.model_validate(_visible(db, model, row_id))
+    return schema.model_validate(visible(db, model, row_id))
 
 
-def _flush(db: Session) -> None:
+def flush(db: Session) -> None:
     """Flush, turning database refusals into API errors."""
     try:
         db.flush()
@@ -164,27 +304,50 @@ def database_error(e: DBAPIError) -> HTTPException:
         return HTTPException(status_code=422, detail=message)
     if state == "42501":
         return HTTPException(status_code=403, detail="Not allowed")
+    if state.startswith("22") or isinstance(e, DataError):
+        return HTTPException(status_code=422, detail=message)  # a value the database cannot take
+    log.error("database error %s: %s", state or "-", message, exc_info=e)
     return HTTPException(status_code=500, detail="Database error")
 
 
 def create_row(db: Session, model: type, body: BaseModel, schema: type[BaseModel],
                created_by: str | None = None) -> _t.Any:
-    row = model(**body.model_dump(exclude_unset=True))
+    row = model()
+    for attr, value in body.model_dump(exclude_unset=True).items():
+        setattr(row, attr, value)
     if created_by is not None and hasattr(model, "created_by"):
         row.created_by = _uuid.UUID(created_by)
     db.add(row)
-    _flush(db)
-    db.refresh(row)
-    result = schema.model_validate(row)
-    db.commit()
-    return result
+    return saved(db, row, schema)
 
 
 def update_row(db: Session, model: type, row_id: _uuid.UUID, body: BaseModel, schema: type[BaseModel]) -> _t.Any:
-    row = _visible(db, model, row_id)
+    """PATCH: only the fields the body names change."""
+    row = visible(db, model, row_id)
     for attr, value in body.model_dump(exclude_unset=True).items():
         setattr(row, attr, value)
-    _flush(db)
+    return saved(db, row, schema)
+
+
+def replace_row(db: Session, model: type, columns: dict[str, Col], row_id: _uuid.UUID, body: BaseModel,
+                schema: type[BaseModel]) -> _t.Any:
+    """PUT: the body is the whole row; a field it leaves out goes back to
+    its column default (DEFAULT) or null."""
+    row = visible(db, model, row_id)
+    given = body.model_fields_set
+    values = body.model_dump()
+    for col in columns.values():
+        if col.attr not in values:
+            continue
+        if col.attr in given:
+            setattr(row, col.attr, values[col.attr])
+        else:
+            setattr(row, col.attr, literal_column("DEFAULT") if col.default else None)
+    return saved(db, row, schema)
+
+
+def saved(db: Session, row: _t.Any, schema: type[BaseModel]) -> _t.Any:
+    flush(db)
     db.refresh(row)
     result = schema.model_validate(row)
     db.commit()
@@ -192,9 +355,9 @@ def update_row(db: Session, model: type, row_id: _uuid.UUID, body: BaseModel, sc
 
 
 def delete_row(db: Session, model: type, row_id: _uuid.UUID, schema: type[BaseModel]) -> _t.Any:
-    row = _visible(db, model, row_id)
+    row = visible(db, model, row_id)
     result = schema.model_validate(row)
     db.delete(row)
-    _flush(db)
+    flush(db)
     db.commit()
     return result

@@ -24,6 +24,8 @@ class Settings:
             raise ConfigError("SECRET_KEY must be at least 32 characters")
         self.admin_email = os.environ.get("ADMIN_EMAIL", "")
         self.admin_password = os.environ.get("ADMIN_PASSWORD", "")
+        if self.admin_email and not 8 <= len(self.admin_password.encode("utf-8")) <= 72:
+            raise ConfigError("ADMIN_PASSWORD must be 8 to 72 bytes (bcrypt) when ADMIN_EMAIL is set")
         self.cors_origins = [o.strip() for o in os.environ.get("CORS_ORIGINS", "").split(",") if o.strip()]
         self.page_size_max = 100
         self.body_max_bytes = 1024 * 1024
