@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Deterministic synthetic BlueprintV2 files for bench/run.sh.
 
-    gen.py one   FILE  TABLES  [--seed N]   one blueprint with TABLES tables
-    gen.py many  DIR   COUNT   [--seed N]   COUNT blueprints of 5-10 tables, DIR/<slug>.json
-    gen.py large FILE  BYTES   [--seed N]   one blueprint of about BYTES bytes
+    gen.py one   FILE  TABLES  [--seed N] [--rich]  one blueprint with TABLES tables
+    gen.py many  DIR   COUNT   [--seed N] [--rich]  COUNT blueprints of 5-10 tables, DIR/<slug>.json
+    gen.py sized DIR   COUNT TABLES [--seed N] [--rich]
+                                          COUNT blueprints of exactly TABLES tables each
+    gen.py large FILE  BYTES   [--seed N]           one blueprint of about BYTES bytes
 
 The same arguments always give the same bytes (random.Random(seed), no
 clock, no hash order). The blueprints look like real ones: tables of 8-15
@@ -13,6 +15,13 @@ permissions and row filters (equals / in / and / or, $user variables);
 pages with TABLE, FORM, DETAIL, STAT-CARD, CHART, KANBAN, CALENDAR,
 TIMELINE, CHAT, GALLERY and TREE blocks, navigation and modals. Each is
 meant to pass `appgen check` without errors; run.sh verifies that.
+
+--rich (the build benchmark) adds what real repositories also hold and
+the emitters must handle: tables and columns named after SQL / Python
+keywords (order, user, group; from, class, type, ...), foreign keys to
+later tables (FK cycles), $user.role row filters, edit FORM blocks and
+min / max stat cards. Without it the output is byte-for-byte what the
+check benchmark has always used.
 Python 3 standard library only.
 """
 import json
@@ -52,6 +61,12 @@ ROLE_SETS = [["Admin", "Manager", "Member"], ["Admin", "Agent", "Customer"],
              ["Admin", "Staff", "Viewer", "Auditor"], ["Owner", "Editor", "Reader"],
              ["Admin", "Sales", "Support", "Finance", "Guest"]]
 
+# Names the generated SQL / Python must quote or map (DESIGN §3).
+METRICS = ["sum", "avg", "max", "min"]
+
+KEYWORD_TABLES = ["order", "user", "group"]
+KEYWORD_COLUMNS = ["from", "class", "type", "select", "default", "import", "async"]
+
 ICONS = ["home", "table", "user", "team", "calendar", "shop", "file", "dollar",
          "bar-chart", "setting", "inbox", "car", "book", "tool"]
 
@@ -71,8 +86,9 @@ def plural(noun):
 
 
 class Gen:
-    def __init__(self, seed):
+    def __init__(self, seed, rich=False):
         self.r = random.Random(seed)
+        self.rich = rich
 
     # ---- data -------------------------------------------------------------
 
@@ -97,6 +113,12 @@ class Gen:
             if name not in seen:
                 seen.add(name)
                 names.append(name)
+        if self.rich:
+            # SQL reserved words as table names, in place of a few others
+            for kw in KEYWORD_TABLES:
+                if kw not in seen and r.random() < 0.5:
+                    names[r.randrange(n)] = kw
+                    seen.add(kw)
         return names
 
     def columns(self, table, fks):
@@ -135,6 +157,17 @@ class Gen:
         picks.sort()
         for k in picks:
             cols.append(pool[k]())
+        if self.rich and r.random() < 0.25:
+            cols.append({"name": "audience", "type": "text", "required": True, "default": "everyone",
+                         "maxLength": 40})
+        if self.rich and r.random() < 0.35:
+            kw = r.choice(KEYWORD_COLUMNS)
+            cols.append(r.choice([
+                {"name": kw, "type": "text", "maxLength": 64},
+                {"name": kw, "type": "int", "min": 0},
+                {"name": kw, "type": "date"},
+                {"name": kw, "type": "text", "enum": ["a", "b", "c"], "default": "a"},
+            ]))
         for fk in fks:
             cols.append({"name": fk, "type": "uuid", "label": title(fk[:-3])})
         return cols
@@ -155,6 +188,14 @@ class Gen:
             if r.random() < 0.08:
                 fks.append("parent_id")
                 fk_rels.append((i, "parent_id"))
+            if self.rich and i + 1 < n_tables and r.random() < 0.1:
+                # a reference to a later table: with the later table's own
+                # references back, the foreign keys form a cycle
+                tgt = r.randrange(i + 1, n_tables)
+                col = names[tgt][:27] + "_id"
+                if col not in fks:
+                    fks.append(col)
+                    fk_rels.append((tgt, col))
             cols = self.columns(name, fks)
             t = {"name": name, "label": title(name), "columns": cols}
             if r.random() < 0.2:
@@ -191,6 +232,8 @@ class Gen:
             parts.append({"equals": ["is_public", True]})
         if "is_active" in cols:
             parts.append({"equals": ["is_active", True]})
+        if "audience" in cols:
+            parts.append({"or": [{"equals": ["audience", "everyone"]}, {"equals": ["audience", "$user.role"]}]})
         r.shuffle(parts)
         if len(parts) == 1 or r.random() < 0.3:
             return parts[0]
@@ -240,7 +283,7 @@ class Gen:
         blocks.append(tb)
         nums = [c["name"] for c in t["columns"] if c["type"] in ("int", "float")]
         if nums and r.random() < 0.6:
-            blocks.append({"type": "STAT-CARD", "table": name, "metric": r.choice(["sum", "avg", "max"]),
+            blocks.append({"type": "STAT-CARD", "table": name, "metric": r.choice(METRICS[:4 if self.rich else 3]),
                            "column": nums[0], "label": "Total " + nums[0]})
         else:
             blocks.append({"type": "STAT-CARD", "table": name, "metric": "count", "label": t["label"]})
@@ -270,6 +313,9 @@ class Gen:
         if "parent_id" in cols:
             blocks.append({"type": "TREE", "table": name, "parentColumn": "parent_id", "labelColumn": "name"})
         blocks.append({"type": "DETAIL", "table": name, "fields": shown})
+        if self.rich and r.random() < 0.4:
+            blocks.append({"type": "FORM", "table": name, "mode": "edit", "fields": shown,
+                           "title": "Edit " + t["label"].lower()})
         return blocks
 
     def ui(self, tables, rels):
@@ -340,22 +386,33 @@ def main(argv):
         i = args.index("--seed")
         seed = int(args[i + 1])
         del args[i:i + 2]
-    if len(args) != 3 or args[0] not in ("one", "many", "large"):
+    rich = "--rich" in args
+    if rich:
+        args.remove("--rich")
+    arity = {"one": 3, "many": 3, "sized": 4, "large": 3}
+    if not args or arity.get(args[0]) != len(args):
         sys.stderr.write(__doc__)
         return 2
     mode, path, n = args[0], args[1], int(args[2])
     if mode == "one":
-        g = Gen(seed)
+        g = Gen(seed, rich)
         write(path, dump(g.blueprint("tables-%d" % n, n)))
     elif mode == "many":
         os.makedirs(path, exist_ok=True)
-        g = Gen(seed)
+        g = Gen(seed, rich)
         seen = set()
         for i in range(n):
             base = "%s-%s" % (g.r.choice(DOMAINS), g.r.choice(KINDS))
             slug = base if base not in seen else "%s-%d" % (base, i)
             seen.add(slug)
             write(os.path.join(path, slug + ".json"), dump(g.blueprint(slug, g.r.randint(5, 10))))
+    elif mode == "sized":
+        # n different apps of the same size: seed, seed + 1, ...
+        os.makedirs(path, exist_ok=True)
+        tables = int(args[3])
+        for i in range(n):
+            slug = "tables-%d-%03d" % (tables, i + 1)
+            write(os.path.join(path, slug + ".json"), dump(Gen(seed + i, rich).blueprint(slug, tables)))
     else:
         # grow the table count until the file is about n bytes
         lo, hi = 1, 64

@@ -9,9 +9,10 @@
 #     into tests/e2e/clients/node_modules, again only when the lock changed;
 #   - the backend venv from the generated requirements.txt, as
 #     backend_test.sh does (~/.cache/appgen/backend-venv/<hash>);
-#   - a private PostgreSQL (unix socket only); for event-board (auth off)
-#     and sales-crm (auth on, the bootstrap admin logs in with POST
-#     /auth/login): the app's NOSUPERUSER NOBYPASSRLS role and database,
+#   - a private PostgreSQL (unix socket only); for every app of
+#     blueprints/ (auth on: the bootstrap admin logs in with POST
+#     /auth/login; a stopped app is skipped): the app's NOSUPERUSER
+#     NOBYPASSRLS role and database,
 #     every db/migrations/*.sql applied in order as that role, uvicorn on a
 #     free loopback port;
 #   - clients/specs.py makes a spec per table from the app's IR (creating
@@ -20,7 +21,7 @@
 #   - clients/schemathesis.sh: no 5xx over every operation of /openapi.json;
 #   - no traceback in the server log.
 #
-# APPS="event-board sales-crm" picks the apps; SKIP_SCHEMATHESIS=1 leaves
+# APPS="event-board sales-crm" picks the apps (default: all of blueprints/); SKIP_SCHEMATHESIS=1 leaves
 # Schemathesis out (ST_* settings pass through to schemathesis.sh); LOGS=DIR
 # keeps every log (server, clients, Schemathesis) and spec in DIR. Prints "ok ..." / "FAIL ..." lines and "N passed, N
 # failed"; exits 1 on a failure. Needs node (>= 18) and npm: on Debian the
@@ -34,7 +35,7 @@ CLIENTS=$HERE/clients
 PY=${PYTHON:-python3.11}
 command -v "$PY" >/dev/null 2>&1 || PY=python3
 PGPORT_=5443
-APPS=${APPS:-event-board sales-crm}
+APPS=${APPS:-$(cd "$ROOT/blueprints" && ls *.json | sed 's/\.json$//')}
 ADMIN_EMAIL=admin@example.com
 ADMIN_PASSWORD=admin-pass-123
 SECRET=clients-test-secret-key-0123456789abcdef
