@@ -11,6 +11,7 @@
 -- names to psql inside quoted here-documents, so no shell quoting is needed.
 
 local out = require("appgen.out")
+local perm = require("emitters.perm")
 local migration = require("emitters.db.migration")
 local alembic = require("emitters.backend.alembic")
 
@@ -20,7 +21,7 @@ local M = {}
 M.postgres_image = "postgres:15.18-bookworm"
 M.python_version = "3.11"
 
-M.actions = { "list", "read", "create", "update", "delete" }
+M.actions = perm.actions
 
 -- ---- Markdown --------------------------------------------------------------
 
@@ -181,16 +182,7 @@ local function tables(app)
 	return list
 end
 
--- The actions a permission grants, in M.actions order.
-local function granted(p)
-	local allowed = {}
-	for _, a in ipairs(M.actions) do
-		if p.actions[a] then
-			allowed[#allowed + 1] = a
-		end
-	end
-	return allowed
-end
+local granted = perm.granted
 
 -- Per role, in the blueprint's order: the tables it may use and how,
 -- {name, grants = {{table, actions = {...}}, ...}}.

@@ -13,6 +13,7 @@
 
 local out = require("appgen.out")
 local py = require("emitters.backend.py")
+local perm = require("emitters.perm")
 
 local pystr = ag.py.str
 
@@ -354,8 +355,6 @@ end
 
 -- ---- permissions.py --------------------------------------------------------
 
-M.actions = { "list", "read", "create", "update", "delete" }
-
 function M.permissions(app)
 	local auth = app.security.auth.enabled
 	local o = out.new(4)
@@ -375,10 +374,8 @@ function M.permissions(app)
 	if auth then
 		for _, p in ipairs(app.security.permissions) do
 			local allowed = {}
-			for _, a in ipairs(M.actions) do
-				if p.actions[a] then
-					allowed[#allowed + 1] = pystr(a)
-				end
+			for _, a in ipairs(perm.granted(p)) do
+				allowed[#allowed + 1] = pystr(a)
 			end
 			o.w("(%s, %s): frozenset({%s}),", pystr(p.role), pystr(p.resource), table.concat(allowed, ", "))
 		end

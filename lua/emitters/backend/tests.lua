@@ -11,6 +11,7 @@
 
 local out = require("appgen.out")
 local py = require("emitters.backend.py")
+local perm = require("emitters.perm")
 
 local pystr = ag.py.str
 
@@ -38,7 +39,6 @@ M.pins = {
 
 M.direct = { "pytest==9.2.0", "httpx2==2.16.2" }
 
-M.actions = { "list", "read", "create", "update", "delete" }
 
 -- Test modules: every app, then by whether the app is stopped (it then
 -- answers 503 but /health) and whether authentication is on.
@@ -177,7 +177,7 @@ function M.blueprint(app)
 	o.w("ROLES = %s", auth and list(sec.roles) or "[]")
 	o.w("ADMIN_ROLE = %s", auth and #sec.roles > 0 and pystr(sec.roles[1]) or "None")
 	o.w("SIGNUP_ROLE = %s", auth and present(sec.auth.signupRole) and pystr(sec.auth.signupRole) or "None")
-	o.w("ACTIONS = %s", list(M.actions))
+	o.w("ACTIONS = %s", list(perm.actions))
 	o.w("")
 	o.w("# Tables in the order their rows can be created (parents first).")
 	o.w("TABLE_ORDER = %s", list(app.data.tableOrder))
@@ -205,12 +205,7 @@ function M.blueprint(app)
 	o.push("PERMISSIONS = {")
 	if auth then
 		for _, p in ipairs(sec.permissions) do
-			local allowed = {}
-			for _, a in ipairs(M.actions) do
-				if p.actions[a] then
-					allowed[#allowed + 1] = a
-				end
-			end
+			local allowed = perm.granted(p)
 			o.w("(%s, %s): %s,", pystr(p.role), pystr(p.resource), #allowed > 0 and "{" .. items(allowed) .. "}" or "set()")
 		end
 	end
