@@ -15,6 +15,31 @@
 
 local M = {}
 
+local find, sub, byte = string.find, string.sub, string.byte
+
+-- The number of %s in a format (checked once per format string): only
+-- %s and %% may be used.
+local function count_specs(fmt)
+	local specs, i = 0, 1
+	while true do
+		i = find(fmt, "%", i, true)
+		if not i then
+			return specs
+		end
+		local spec = sub(fmt, i + 1, i + 1)
+		if spec == "s" then
+			specs = specs + 1
+		elseif spec ~= "%" then
+			error("appgen.out: only %s and %% may be used in a format, not %" .. spec, 4)
+		end
+		i = i + 2
+	end
+end
+
+-- Formats already checked -> their count of %s (formats are few: they are
+-- the emitters' string constants).
+local checked = {}
+
 function M.new(opts)
 	local unit
 	if type(opts) == "table" then
@@ -49,9 +74,23 @@ function M.new(opts)
 			prefix = string.rep(unit, depth)
 			prefixes[depth] = prefix
 		end
-		for line in (s .. "\n"):gmatch("(.-)\n") do
+		local nl = find(s, "\n", 1, true)
+		if not nl then
+			-- one line: the common case
+			n = n + 1
+			lines[n] = (s == "" or depth == 0) and s or prefix .. s
+			return
+		end
+		local start = 1
+		while true do
+			local line = nl and sub(s, start, nl - 1) or sub(s, start)
 			n = n + 1
 			lines[n] = line == "" and "" or prefix .. line
+			if not nl then
+				return
+			end
+			start = nl + 1
+			nl = find(s, "\n", start, true)
 		end
 	end
 
@@ -66,13 +105,10 @@ function M.new(opts)
 		if count == 0 then
 			return fmt
 		end
-		local specs = 0
-		for spec in fmt:gmatch("%%(.)") do
-			if spec == "s" then
-				specs = specs + 1
-			elseif spec ~= "%" then
-				error("appgen.out: only %s and %% may be used in a format, not %" .. spec, 3)
-			end
+		local specs = checked[fmt]
+		if not specs then
+			specs = count_specs(fmt)
+			checked[fmt] = specs
 		end
 		if specs ~= count then
 			error(string.format("appgen.out: the format has %d %%s for %d arguments", specs, count), 3)
@@ -142,7 +178,19 @@ end
 
 -- A template's text (ctx:template) ending in exactly one newline.
 function M.render(ctx, name, vars)
-	return (ctx:template(name, vars):gsub("\n*$", "")) .. "\n"
+	return M.one_newline(ctx:template(name, vars))
+end
+
+-- Text with its trailing newlines replaced by exactly one.
+function M.one_newline(text)
+	local e = #text
+	while e > 0 and byte(text, e) == 10 do
+		e = e - 1
+	end
+	if e == #text - 1 then
+		return text
+	end
+	return sub(text, 1, e) .. "\n"
 end
 
 return M

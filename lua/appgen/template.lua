@@ -27,11 +27,29 @@ local base = {
 
 local cache = {}
 
+-- Metatables of template environments, by fallback table.
+local env_mts = setmetatable({}, { __mode = "k" })
+
 -- What the compiled chunk gets besides the variables.
 local runtime = {
 	concat = table.concat,
 	ipairs = ipairs,
+	-- The variables first, then the fallback (the template's base). A plain
+	-- table of variables is copied into a table whose metatable's __index
+	-- is the fallback itself, so every lookup stays a table access.
 	env = function(vars, fallback)
+		if getmetatable(vars) == nil then
+			local e = {}
+			for k, v in next, vars do
+				e[k] = v
+			end
+			local mt = env_mts[fallback]
+			if not mt then
+				mt = { __index = fallback }
+				env_mts[fallback] = mt
+			end
+			return setmetatable(e, mt)
+		end
 		return setmetatable({}, {
 			__index = function(_, k)
 				local v = vars[k]

@@ -402,6 +402,53 @@ static int html_escape(lua_State *L)
 	return 1;
 }
 
+/* The characters CommonMark or GitHub Markdown give a meaning inline:
+ * emphasis, code, links, HTML, entities, table cells, strikethrough,
+ * math, heading closers. */
+static bool md_special(unsigned char c)
+{
+	return c && strchr("\\`*_[]<>|&~#$", c) != NULL;
+}
+
+static bool md_control(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/*
+ * ag.md(s): s as Markdown inline text: every special character
+ * backslash-escaped, control characters (a newline would end a table row)
+ * as spaces. Text that needs neither comes back as it is.
+ */
+static int md_escape(lua_State *L)
+{
+	size_t n, i;
+	const char *s = luaL_checklstring(L, 1, &n);
+	ag_lua_box *box;
+
+	for (i = 0; i < n; i++)
+		if (md_special((unsigned char)s[i]) || md_control((unsigned char)s[i]))
+			break;
+	if (i == n) {
+		lua_settop(L, 1);
+		return 1;
+	}
+	box = ag_lua_box_new(L);
+	ag_buf_put(&box->buf, s, i);
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (md_control(c)) {
+			ag_buf_putc(&box->buf, ' ');
+			continue;
+		}
+		if (md_special(c))
+			ag_buf_putc(&box->buf, '\\');
+		ag_buf_putc(&box->buf, (char)c);
+	}
+	ag_lua_box_push(L, -1, box);
+	return 1;
+}
+
 /* ag.url(s): percent-encode all but RFC 3986 unreserved characters. */
 static int url_escape(lua_State *L)
 {
@@ -858,7 +905,7 @@ static int hash(lua_State *L)
 static const luaL_Reg ag_funcs[] = {
 	{ "html", html_escape }, { "attr", html_escape }, { "url", url_escape },
 	{ "json", json_encode }, { "plural", plural }, { "singular", singular },
-	{ "markdown", markdown }, { "hash", hash }, { NULL, NULL },
+	{ "markdown", markdown }, { "md", md_escape }, { "hash", hash }, { NULL, NULL },
 };
 static const luaL_Reg sql_funcs[] = { { "ident", sql_ident }, { "lit", sql_lit }, { NULL, NULL } };
 static const luaL_Reg py_funcs[] = { { "ident", py_ident }, { "str", py_str }, { NULL, NULL } };

@@ -465,6 +465,12 @@ void test_gen_escapers(void)
 	CHECK_EVAL("ag.ts.str('ünï 😀')", "\"ünï 😀\"");
 	CHECK_EVAL("pcall(ag.ts.str, '\\xed\\xa0\\x80')", "false");
 	/* HTML and URLs */
+	/* Markdown inline text */
+	CHECK_EVAL("ag.md('plain text, 1.5 (ok)')", "plain text, 1.5 (ok)");
+	CHECK_EVAL("ag.md('a|b *c* _d_ `e` [f](g) <h> &i; ~j~ #k $l\\\\m')",
+		"a\\|b \\*c\\* \\_d\\_ \\`e\\` \\[f\\](g) \\<h\\> \\&i; \\~j\\~ \\#k \\$l\\\\m");
+	CHECK_EVAL("ag.md('x\\ny\\tz\\0w\\127v')", "x y z w v");
+	CHECK_EVAL("ag.md('é|ü')", "é\\|ü");
 	CHECK_EVAL("ag.html('<a href=\"x\">Tom & Jerry\\'s</a>')",
 		"&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
 	CHECK_EVAL("ag.attr('\" onload=\"x')", "&quot; onload=&quot;x");

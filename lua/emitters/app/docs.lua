@@ -29,9 +29,9 @@ M.actions = perm.actions
 -- GitHub gives a meaning inline (emphasis, code, links, HTML, entities,
 -- table cells, strikethrough, math, heading closers) is backslash-escaped,
 -- and control characters (a newline would end a table row) become spaces.
+-- (ag.md does it.)
 function M.md(s)
-	local text = tostring(s):gsub("%c", " ")
-	return (text:gsub("[\\`*_%[%]<>|&~#$]", "\\%0"))
+	return ag.md(tostring(s))
 end
 
 local function code(name)
@@ -113,7 +113,9 @@ M.filter_words = filter_words
 -- ---- the app's data, ready for the templates --------------------------------
 
 -- The details column of a column's row in the README's table list.
-local function column_details(app, t, c)
+-- `refs` maps "table\0column" to the relationships whose foreign key
+-- that column is.
+local function column_details(refs, t, c)
 	local d = {}
 	if c.primaryKey then
 		d[#d + 1] = "primary key"
@@ -152,11 +154,9 @@ local function column_details(app, t, c)
 			d[#d + 1] = "default: " .. value_words(c.default.value)
 		end
 	end
-	for _, r in ipairs(app.data.relationships) do
-		if r.fkTable == t.name and r.fkColumn == c.name then
-			d[#d + 1] = "references " .. code(r.refTable) .. "." .. code(r.refColumn) .. " (on delete: "
-				.. r.onDelete:gsub("_", " ") .. ")"
-		end
+	for _, r in ipairs(refs[t.name .. "\0" .. c.name] or {}) do
+		d[#d + 1] = "references " .. code(r.refTable) .. "." .. code(r.refColumn) .. " (on delete: "
+			.. r.onDelete:gsub("_", " ") .. ")"
 	end
 	if c.system then
 		d[#d + 1] = c.name == "created_by" and "set from the signed-in user" or "set by the database"
@@ -165,7 +165,13 @@ local function column_details(app, t, c)
 end
 
 local function tables(app)
-	local list = {}
+	local list, refs = {}, {}
+	for _, r in ipairs(app.data.relationships) do
+		local key = r.fkTable .. "\0" .. r.fkColumn
+		local l = refs[key] or {}
+		l[#l + 1] = r
+		refs[key] = l
+	end
 	for _, t in ipairs(app.data.tables) do
 		local columns = {}
 		for _, c in ipairs(t.columns) do
@@ -174,7 +180,7 @@ local function tables(app)
 				label = M.md(present(c.label) and c.label or c.name),
 				type = c.type,
 				required = c.required or c.primaryKey,
-				details = column_details(app, t, c),
+				details = column_details(refs, t, c),
 			}
 		end
 		list[#list + 1] = { name = t.name, label = M.md(present(t.label) and t.label or t.name), columns = columns }
