@@ -1,6 +1,7 @@
 /* lua_host.c - the sandboxed Lua state: allocator, budget, pcall, require. */
 #include "gen/lua_host.h"
 #include "gen/lua_pattern.h"
+#include "gen/lua_pool.h"
 #include <lualib.h>
 
 #define DEFAULT_INSTRUCTIONS 200000000u
@@ -33,6 +34,14 @@ ag_lua *ag_lua_host(lua_State *L)
  * also charges the budget (1 unit per 64 bytes): copying big strings costs
  * work that VM instruction counts do not see.
  */
+static void block_free(ag_lua *h, void *ptr, size_t size)
+{
+	if (size <= AG_POOL_MAX)
+		ag_pool_free(&h->pool, ptr, size);
+	else
+		free(ptr);
+}
+
 static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	ag_lua *h = ud;
@@ -41,7 +50,8 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	if (!ptr)
 		osize = 0; /* then osize encodes the object type */
 	if (nsize == 0) {
-		free(ptr);
+		if (ptr)
+			block_free(h, ptr, osize);
 		h->mem_used -= osize;
 		return NULL;
 	}
@@ -53,8 +63,20 @@ static void *host_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		}
 		h->used += (nsize - osize) >> 6;
 	}
-	if (!(p = realloc(ptr, nsize)))
-		return NULL;
+	if (ptr && ag_pool_same_class(osize, nsize)) {
+		p = ptr;
+	} else if (osize > AG_POOL_MAX && nsize > AG_POOL_MAX) {
+		if (!(p = realloc(ptr, nsize)))
+			return NULL;
+	} else {
+		/* into or out of the pool: a new block, then the copy */
+		if (!(p = nsize <= AG_POOL_MAX ? ag_pool_alloc(&h->pool, nsize) : malloc(nsize)))
+			return NULL;
+		if (ptr) {
+			memcpy(p, ptr, osize < nsize ? osize : nsize);
+			block_free(h, ptr, osize);
+		}
+	}
 	h->mem_used = h->mem_used - osize + nsize;
 	return p;
 }
@@ -564,4 +586,5 @@ void ag_lua_dispose(ag_lua *h)
 	if (h->L)
 		lua_close(h->L);
 	h->L = NULL;
+	ag_pool_dispose(&h->pool);
 }

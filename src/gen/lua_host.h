@@ -17,6 +17,9 @@
  *     would run outside any budget); rawset() refuses IR tables; next()
  *     sees through them; the string metatable is protected.
  *
+ * Memory: blocks of up to 256 bytes come from a per-state pool
+ * (lua_pool.h), larger ones from malloc.
+ *
  * Limits (see ag_gen_limits): the instruction budget is counted by a
  * count hook every 1000 VM instructions; C functions whose work is not
  * made of VM instructions charge it too (1 unit per 64 bytes allocated,
@@ -36,6 +39,7 @@
 #define AG_GEN_LUA_HOST_H
 
 #include "appgen/gen.h"
+#include "gen/lua_pool.h"
 #include <lauxlib.h>
 #include <lua.h>
 
@@ -53,6 +57,7 @@ typedef struct ag_lua {
 	void *payload;
 	void *owner; /* the ag_gen, for ctx methods */
 
+	ag_pool pool;     /* small blocks (the allocator's) */
 	size_t mem_used, mem_cap;
 	bool in_handler;  /* the message handler may use some slack */
 	bool mem_refused; /* the allocator said no during this call */

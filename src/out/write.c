@@ -193,9 +193,44 @@ static size_t count_files(const char *path)
 	return n;
 }
 
+/*
+ * Create the directories of `path` (a file of the tree) under the fresh
+ * staging directory `stage`. Files come sorted by path, so the files of a
+ * directory are contiguous: the directories that already exist are exactly
+ * the ones `path` shares with the previous file, `last`. One mkdir per
+ * directory of the tree, instead of one per component per file.
+ */
+static int stage_dirs(const ag_buf *stage, const char *path, const char *last)
+{
+	const char *slash = strrchr(path, '/');
+	size_t shared = 0, end = slash ? (size_t)(slash - path) : 0;
+	ag_buf d = AG_BUF_INIT;
+	int error = 0;
+
+	/* the length of the longest directory prefix both paths have */
+	for (size_t i = 0; i < end && path[i] == last[i]; i++)
+		if (path[i + 1] == '/' && last[i + 1] == '/')
+			shared = i + 1;
+	for (size_t i = shared + (shared > 0); i < end && !error; i++) {
+		if (path[i + 1] != '/' && i + 1 != end)
+			continue;
+		ag_buf_clear(&d);
+		ag_buf_printf(&d, "%s/%.*s", stage->ptr, (int)(i + 1), path);
+		if (ag_buf_oom(&d))
+			error = AG_ENOMEM;
+		else if (mkdir(d.ptr, 0755) == 0)
+			chmod(d.ptr, 0755); /* not subject to the umask */
+		else if (errno != EEXIST)
+			error = ag_error_os(AG_EIO, "cannot create directory '%s'", d.ptr);
+	}
+	ag_buf_dispose(&d);
+	return error;
+}
+
 int ag_write_tree(const char *dir, const ag_files *files, ag_write_stats *st)
 {
 	ag_buf parent = AG_BUF_INIT, stage = AG_BUF_INIT, path = AG_BUF_INIT, old = AG_BUF_INIT;
+	const char *last = ""; /* the previous file's path */
 	const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
 	struct stat sb;
 	bool exists;
@@ -229,15 +264,10 @@ int ag_write_tree(const char *dir, const ag_files *files, ag_write_stats *st)
 			goto done;
 		}
 		st->bytes += f->len;
-		if (strchr(f->path, '/')) {
-			ag_buf d = AG_BUF_INIT;
-			dirname_of(&d, path.ptr);
-			error = ag_write_mkdirs(d.ptr);
-			ag_buf_dispose(&d);
-			if (error < 0)
-				goto done;
-		}
+		if ((error = stage_dirs(&stage, f->path, last)) < 0)
+			goto done;
 		/* An identical file is linked from the current tree: no rewrite. */
+		last = f->path;
 		if (exists && same_file(old.ptr, f->data, f->len, f->mode) && link(old.ptr, path.ptr) == 0) {
 			st->kept++;
 			continue;
