@@ -56,7 +56,7 @@ $(APPGEN): $(CLI_OBJ) $(BUILD)/libappgen.a
 	@echo "  LINK    $@"
 	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/libappgen.a: $(LIB_OBJ) $(BUILD)/gen/tree_data.o
+$(BUILD)/libappgen.a: $(LIB_OBJ) $(BUILD)/gen/tree_data.o $(BUILD)/gen/build_id.o
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -80,6 +80,14 @@ $(BUILD)/gen/tree_data.c: $(shell find lua templates 2>/dev/null) tools/embed_tr
 
 $(BUILD)/gen/tree_data.o: $(BUILD)/gen/tree_data.c src/gen/tree.h
 	$(Q)$(CC) $(CFLAGS) -Isrc -c -o $@ $<
+
+# ag_build_id: what the build cache knows this appgen by (tools/build_id.sh).
+$(BUILD)/gen/build_id.c: $(shell find src include lua templates schema -type f 2>/dev/null) tools/build_id.sh
+	@mkdir -p $(dir $@)
+	$(Q)sh tools/build_id.sh > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/build_id.o: $(BUILD)/gen/build_id.c
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/unit_tests: $(UNIT_SRC) $(BUILD)/libappgen.a
 	@echo "  LINK    $@"

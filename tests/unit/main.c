@@ -18,7 +18,8 @@ int test_failures;
 	X(gen_case_plural) X(gen_markdown) X(gen_template) X(gen_template_errors) X(gen_out) \
 	X(gen_require) X(gen_ctx) X(gen_bad_paths) X(gen_deterministic) X(gen_pairs_sorted) X(gen_ir_null) \
 	X(pattern_find) X(pattern_classes) X(pattern_captures) X(pattern_gsub) X(pattern_gmatch) \
-	X(pattern_errors) X(pattern_budget) X(pattern_sandbox) X(pattern_differential)
+	X(pattern_errors) X(pattern_budget) X(pattern_sandbox) X(pattern_differential) \
+	X(cache_records) X(cache_why) X(cache_file)
 
 #define DECL(name) void test_##name(void);
 TESTS(DECL)
