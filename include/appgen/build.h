@@ -13,6 +13,12 @@
  * still build. The report
  * holds every app's status, the stage it reached, its diagnostics and
  * timings; timings appear only in build.json, never in app trees.
+ *
+ * Incremental (cache.h): an app whose inputs are those of its tree on disk
+ * is neither parsed nor compiled nor written; it counts as succeeded and
+ * is marked cached. The report says why each other app was rebuilt.
+ * Blueprints are parsed in parallel too (`jobs` threads), then the
+ * repository rules run over all apps, then the emitters.
  */
 #ifndef AG_BUILD_H
 #define AG_BUILD_H
@@ -28,6 +34,7 @@ typedef struct ag_build_opts {
 	size_t n_apps;
 	unsigned shard_index, shard_count; /* 1-based index of count; 0/0 = all */
 	unsigned jobs;     /* threads compiling and writing apps; 0 or 1 = one */
+	bool force;        /* ignore the cache: build every selected app */
 } ag_build_opts;
 
 typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
@@ -42,6 +49,8 @@ typedef struct ag_build_app {
 	size_t files, bytes, written;
 	double ms_front, ms_compile, ms_write;
 	size_t diag_count; /* diagnostics about this app's file */
+	bool cached;        /* up to date: neither parsed nor written this time */
+	const char *reason; /* why it was built (static text; see cache.h), NULL if cached */
 } ag_build_app;
 
 typedef struct ag_build_report {
@@ -49,6 +58,7 @@ typedef struct ag_build_report {
 	ag_build_app *apps;
 	size_t n_apps;
 	size_t succeeded, failed, skipped;
+	size_t cached; /* of the succeeded: up to date, not rebuilt */
 	double ms_total;
 } ag_build_report;
 

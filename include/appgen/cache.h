@@ -10,7 +10,9 @@
  *   blueprint  the blueprint's blob id at the build's revision
  *   history    a hash of the app's version list (the blob ids of every
  *              version, oldest first): migrations depend on all of them
- * The cache records those inputs per app in <out>/.appgen/cache.json,
+ * The cache records those inputs per blueprint file in
+ * <out>/.appgen/cache.json, with the app's slug and database schema (so
+ * a build can apply the repository rules to an app it does not parse),
  * written atomically at the end of each build; an app is rebuilt when one
  * of them differs, when it has no record, or when its tree is gone from
  * <out>/apps/. A missing, unreadable or foreign cache file is an empty
@@ -30,14 +32,15 @@ typedef struct ag_cache_inputs {
 } ag_cache_inputs;
 
 typedef struct ag_cache_app {
-	char *slug;
+	char *file; /* blueprints/<name>.json: the key */
+	char *slug, *db_schema;
 	char *appgen, *emitters, *config, *blueprint, *history;
 	unsigned version;
 	size_t files, bytes;
 } ag_cache_app;
 
 typedef struct ag_cache {
-	ag_cache_app *apps; /* sorted by slug */
+	ag_cache_app *apps; /* sorted by file */
 	size_t count, cap;
 } ag_cache;
 
@@ -49,22 +52,28 @@ int ag_cache_load(ag_cache *c, const char *out);
 int ag_cache_save(const ag_cache *c, const char *out);
 
 /*
- * Why app `slug` must be built with inputs `now`: a short reason ("new
- * app", "blueprint changed", ...; static text), or NULL when the outputs
- * under <out>/apps/<slug> are those of exactly these inputs.
+ * Why the app of blueprint `file` must be built with inputs `now`: a short
+ * reason ("not built before", "blueprint changed", ...; static text), or
+ * NULL when the tree under <out>/apps/<slug> is the output of exactly
+ * these inputs.
  */
-const char *ag_cache_why(const ag_cache *c, const char *out, const char *slug,
+const char *ag_cache_why(const ag_cache *c, const char *out, const char *file,
 	const ag_cache_inputs *now);
 
-/* The record of `slug`, or NULL. */
-const ag_cache_app *ag_cache_get(const ag_cache *c, const char *slug);
+/* The record of `file`, or NULL. */
+const ag_cache_app *ag_cache_get(const ag_cache *c, const char *file);
 
-/* Record (or replace) what app `slug` was built from. 0 or AG_ENOMEM. */
-int ag_cache_put(ag_cache *c, const char *slug, const ag_cache_inputs *in, unsigned version,
-	size_t files, size_t bytes);
+/* What the app of `file` was built from (the record is added or replaced).
+ * 0 or AG_ENOMEM. */
+typedef struct ag_cache_built {
+	const char *slug, *db_schema;
+	unsigned version;
+	size_t files, bytes;
+} ag_cache_built;
+int ag_cache_put(ag_cache *c, const char *file, const ag_cache_inputs *in, const ag_cache_built *b);
 
-/* Forget `slug` (its build failed, or the app is gone). */
-void ag_cache_remove(ag_cache *c, const char *slug);
+/* Forget `file` (its blueprint is gone). */
+void ag_cache_remove(ag_cache *c, const char *file);
 
 void ag_cache_dispose(ag_cache *c);
 

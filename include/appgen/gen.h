@@ -40,6 +40,9 @@
  * returns AG_ENOTFOUND. */
 typedef int (*ag_gen_source)(const char **data, size_t *len, const char *name, void *payload);
 
+/* No instruction budget (appgen's own emitters: no count hook at all). */
+#define AG_GEN_UNLIMITED UINT64_MAX
+
 typedef struct ag_gen_limits {
 	uint64_t instructions; /* per emitter run; 0 = default (200 million) */
 	size_t memory;         /* bytes for the whole state; 0 = default (256 MiB) */

@@ -24,7 +24,7 @@ typedef struct ag_repo ag_repo;
 
 typedef struct ag_snapshot_file {
 	char *path; /* relative to the repository root, '/'-separated */
-	char *data; /* NUL-terminated copy of the bytes */
+	char *data; /* NUL-terminated copy of the bytes (NULL until read: see lazy) */
 	size_t len;
 	char blob[41];
 	unsigned mode; /* 0644 or 0755 */
@@ -56,6 +56,16 @@ const char *ag_repo_workdir(const ag_repo *r);
  * An unknown revision is AG_ENOTFOUND with a message naming it.
  */
 int ag_repo_snapshot(ag_snapshot *out, ag_repo *r, const char *rev);
+
+/*
+ * The same, but with `lazy` the blueprints' bytes are not read: their
+ * data is NULL (path, blob id and mode are set) until ag_repo_read_file().
+ * A build reads only the blueprints it has to compile.
+ */
+int ag_repo_snapshot_lazy(ag_snapshot *out, ag_repo *r, const char *rev, bool lazy);
+
+/* Read the bytes of a lazily snapshotted file (no-op when present). */
+int ag_repo_read_file(ag_repo *r, ag_snapshot_file *f);
 
 /* The same paths from a directory's files (no Git needed). */
 int ag_snapshot_from_dir(ag_snapshot *out, const char *dir);

@@ -1,5 +1,6 @@
 /* build.c - snapshot -> front end -> emitters -> app trees + build.json. */
 #include "appgen/build.h"
+#include "appgen/cache.h"
 #include "appgen/files.h"
 #include "appgen/front.h"
 #include "appgen/gen.h"
@@ -25,27 +26,28 @@ void ag_build_report_dispose(ag_build_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int load_snapshot(ag_snapshot *snap, const ag_build_opts *o)
+/* The snapshot of the build; from a commit, the blueprints' bytes are
+ * left unread (*repo stays open to read them: ag_repo_read_file). */
+static int load_snapshot(ag_snapshot *snap, ag_repo **repo, const ag_build_opts *o)
 {
 	const char *path = o->repo ? o->repo : ".";
-	ag_repo *repo = NULL;
 	int error;
 
+	*repo = NULL;
 	if (o->worktree) {
 		/* The work tree of the repository if there is one, else the
 		 * directory itself: --worktree needs no Git. */
-		if (ag_repo_open(&repo, path) == 0 && *ag_repo_workdir(repo))
-			error = ag_snapshot_from_dir(snap, ag_repo_workdir(repo));
+		if (ag_repo_open(repo, path) == 0 && *ag_repo_workdir(*repo))
+			error = ag_snapshot_from_dir(snap, ag_repo_workdir(*repo));
 		else
 			error = ag_snapshot_from_dir(snap, path);
-		ag_repo_free(repo);
+		ag_repo_free(*repo);
+		*repo = NULL;
 		return error;
 	}
-	if ((error = ag_repo_open(&repo, path)) < 0)
+	if ((error = ag_repo_open(repo, path)) < 0)
 		return error;
-	error = ag_repo_snapshot(snap, repo, o->rev);
-	ag_repo_free(repo);
-	return error;
+	return ag_repo_snapshot_lazy(snap, *repo, o->rev, true);
 }
 
 /*
@@ -149,6 +151,9 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 		cJSON_AddNumberToObject(o, "files", (double)a->files);
 		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
 		cJSON_AddNumberToObject(o, "written", (double)a->written);
+		cJSON_AddBoolToObject(o, "cached", a->cached);
+		if (a->reason && a->status != AG_APP_SKIPPED)
+			cJSON_AddStringToObject(o, "rebuilt", a->reason);
 		ds = cJSON_AddArrayToObject(o, "diagnostics");
 		for (size_t k = 0; k < d->count; k++)
 			if (strcmp(d->items[k].file, a->file) == 0)
@@ -164,6 +169,7 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 	cJSON_AddNumberToObject(t, "succeeded", (double)r->succeeded);
 	cJSON_AddNumberToObject(t, "failed", (double)r->failed);
 	cJSON_AddNumberToObject(t, "skipped", (double)r->skipped);
+	cJSON_AddNumberToObject(t, "cached", (double)r->cached);
 	cJSON_AddNumberToObject(t, "ms", r->ms_total);
 	ag_json_write(&text, root);
 	cJSON_Delete(root);
@@ -184,10 +190,14 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
  * build's in app order afterwards, so the output does not depend on which
  * thread finished first. Only the progress lines come in completion order.
  */
-typedef struct pool {
+typedef struct pool pool;
+struct pool {
+	int (*job)(pool *p, size_t i, ag_gen **gen); /* the stage each app goes through */
+	const bool *todo;   /* [n_apps]: the apps this stage works on */
 	ag_build_report *r;
 	ag_ir **irs;
 	ag_snapshot *snap;
+	const ag_gen_limits *limits;
 	const char *out;
 	ag_diags *front;    /* the build's list: front-end diagnostics so far */
 	ag_diags *per_app;  /* [n_apps] emitter diagnostics */
@@ -197,7 +207,38 @@ typedef struct pool {
 	size_t next;        /* next app index to take */
 	int error;          /* first environment failure */
 	pthread_mutex_t lock;
-} pool;
+};
+
+/* Parse, validate and normalize blueprint i (diagnostics to its own list). */
+static int front_one(pool *p, size_t i, ag_gen **gen)
+{
+	const ag_snapshot_file *f = &p->snap->blueprints[i];
+	ag_build_app *a = &p->r->apps[i];
+	ag_diags *d = &p->per_app[i];
+	double t = now_ms();
+	int error;
+
+	(void)gen;
+	a->stage = "parse";
+	error = ag_front_compile(&p->irs[i], f->path, f->data, f->len, d);
+	if (error < 0 && error != AG_EINVALID)
+		return error;
+	a->ms_front = now_ms() - t;
+	if (p->irs[i]) {
+		a->stage = "validate";
+		if (!(a->slug = strdup(p->irs[i]->slug)))
+			return ag_error_set(AG_ENOMEM, "out of memory");
+		a->version = 1;
+	} else {
+		/* A blueprint that does not parse never gets a slug. */
+		bool parsed = false;
+		for (size_t k = 0; k < d->count; k++)
+			parsed |= d->items[k].code >= AG_D_UNKNOWN_KEY;
+		a->stage = parsed ? "validate" : "parse";
+		a->status = AG_APP_FAILED;
+	}
+	return 0;
+}
 
 /* Compile and write app i. 0, or a negative environment error. */
 static int build_one(pool *p, size_t i, ag_gen **gen)
@@ -210,7 +251,7 @@ static int build_one(pool *p, size_t i, ag_gen **gen)
 	double t;
 	int error;
 
-	if (!*gen && (error = ag_gen_new(gen, snapshot_source, p->snap, NULL)) < 0)
+	if (!*gen && (error = ag_gen_new(gen, snapshot_source, p->snap, p->limits)) < 0)
 		return error;
 	ag_files_init(&files);
 	t = now_ms();
@@ -245,17 +286,16 @@ static void *worker(void *arg)
 
 	for (;;) {
 		size_t i;
-		int error = 0;
+		int error;
 
 		pthread_mutex_lock(&p->lock);
-		while (p->next < p->r->n_apps && p->r->apps[p->next].status == AG_APP_SKIPPED)
+		while (p->next < p->r->n_apps && !p->todo[p->next])
 			p->next++;
 		i = p->next++;
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->r->n_apps)
 			break;
-		if (p->r->apps[i].status != AG_APP_FAILED)
-			error = build_one(p, i, &gen);
+		error = p->job(p, i, &gen);
 		pthread_mutex_lock(&p->lock);
 		if (error < 0 && !p->error) {
 			p->error = error;
@@ -292,6 +332,8 @@ static int pool_run(pool *p, unsigned jobs)
 		jobs = 1;
 	if (jobs > AG_ARRAY_SIZE(threads))
 		jobs = AG_ARRAY_SIZE(threads);
+	p->next = p->done = 0;
+	p->error = 0;
 	if (!(p->per_app = calloc(n + 1, sizeof(*p->per_app))))
 		return ag_error_set(AG_ENOMEM, "out of memory");
 	pthread_mutex_init(&p->lock, NULL);
@@ -307,17 +349,13 @@ static int pool_run(pool *p, unsigned jobs)
 			pthread_join(threads[k], NULL);
 	}
 	pthread_mutex_destroy(&p->lock);
+	/* Diagnostics in app order, whichever thread finished first. */
 	for (size_t i = 0; i < n; i++) {
-		ag_build_app *a = &p->r->apps[i];
 		diags_append(p->front, &p->per_app[i]);
 		ag_diags_dispose(&p->per_app[i]);
-		if (a->status == AG_APP_SUCCEEDED)
-			p->r->succeeded++;
-		else if (a->status == AG_APP_FAILED && a->stage && strcmp(a->stage, "compile") == 0)
-			p->r->failed++;
-		a->diag_count = count_diags(p->front, a->file);
 	}
 	free(p->per_app);
+	p->per_app = NULL;
 	if (p->error)
 		error = p->error;
 	else if (p->front->oom)
@@ -325,101 +363,204 @@ static int pool_run(pool *p, unsigned jobs)
 	return error;
 }
 
+/* Hash of the repository's overrides (paths and blob ids), "" for none. */
+static int overrides_hash(char out[AG_HASH_HEXSZ + 1], const ag_snapshot *snap)
+{
+	ag_buf b = AG_BUF_INIT;
+	int error = 0;
+
+	out[0] = '\0';
+	if (snap->n_overrides == 0)
+		return 0;
+	for (size_t i = 0; i < snap->n_overrides; i++)
+		ag_buf_printf(&b, "%s %s\n", snap->overrides[i].path, snap->overrides[i].blob);
+	error = ag_buf_oom(&b) ? ag_error_set(AG_ENOMEM, "out of memory") : ag_hash_hex(out, b.ptr, b.len);
+	ag_buf_dispose(&b);
+	return error;
+}
+
+/*
+ * Stand-ins for apps the cache lets the build skip: the repository rules
+ * need every app's file, slug and schema, not a parsed blueprint.
+ */
+static ag_ir *stub_ir(const ag_build_app *a, const ag_cache_app *c)
+{
+	ag_ir *ir = calloc(1, sizeof(*ir));
+
+	if (ir) {
+		ir->file = a->file;
+		ir->slug = c->slug;
+		ir->db_schema = c->db_schema;
+	}
+	return ir;
+}
+
 int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_build_progress progress,
 	void *payload)
 {
 	const char *out = o->out ? o->out : "out";
 	ag_snapshot snap;
-	ag_ir **irs = NULL;
+	ag_repo *repo = NULL;
+	ag_cache cache;
+	ag_cache_inputs now;
+	ag_gen_limits limits;
+	char emitters[AG_HASH_HEXSZ + 1];
+	ag_ir **irs = NULL, **stubs = NULL;
 	const ag_ir **valid = NULL;
-	size_t n_valid = 0;
+	bool *todo = NULL;
+	size_t n_valid = 0, n = 0;
+	pool p;
 	double t0 = now_ms();
 	int error;
 
 	memset(r, 0, sizeof(*r));
 	memset(&snap, 0, sizeof(snap));
-	if ((error = load_snapshot(&snap, o)) < 0)
-		return error;
+	memset(&cache, 0, sizeof(cache));
+	memset(&p, 0, sizeof(p));
+	if ((error = load_snapshot(&snap, &repo, o)) < 0)
+		goto done;
 	memcpy(r->commit, snap.commit, sizeof(r->commit));
-	r->apps = calloc(snap.n_blueprints + 1, sizeof(*r->apps));
-	irs = calloc(snap.n_blueprints + 1, sizeof(*irs));
-	valid = calloc(snap.n_blueprints + 1, sizeof(*valid));
-	if (!r->apps || !irs || !valid) {
+	n = snap.n_blueprints;
+	r->apps = calloc(n + 1, sizeof(*r->apps));
+	irs = calloc(n + 1, sizeof(*irs));
+	stubs = calloc(n + 1, sizeof(*stubs));
+	valid = calloc(n + 1, sizeof(*valid));
+	todo = calloc(n + 1, sizeof(*todo));
+	if (!r->apps || !irs || !stubs || !valid || !todo) {
 		error = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
 	}
-	r->n_apps = snap.n_blueprints;
+	r->n_apps = n;
+	if ((error = overrides_hash(emitters, &snap)) < 0 || (!o->force && (error = ag_cache_load(&cache, out)) < 0))
+		goto done;
+	now = (ag_cache_inputs){ ag_build_id, emitters, snap.config ? snap.config->blob : "", NULL, "" };
+	/* The instruction budget bounds the repository's own emitters and
+	 * templates; appgen's built-in ones are part of appgen, like its C. */
+	memset(&limits, 0, sizeof(limits));
+	if (snap.n_overrides == 0)
+		limits.instructions = AG_GEN_UNLIMITED;
 
-	/* Front end for every blueprint: the repository rules need them all. */
-	for (size_t i = 0; i < snap.n_blueprints; i++) {
+	/* What the cache has: an app whose inputs are unchanged is not parsed. */
+	for (size_t i = 0; i < n; i++) {
 		const ag_snapshot_file *f = &snap.blueprints[i];
 		ag_build_app *a = &r->apps[i];
-		double t = now_ms();
+		const ag_cache_app *c;
 
-		a->file = strdup(f->path);
-		memcpy(a->blob, f->blob, sizeof(a->blob));
-		a->stage = "parse";
-		size_t first = d->count;
-		error = ag_front_compile(&irs[i], f->path, f->data, f->len, d);
-		if (error < 0 && error != AG_EINVALID)
+		if (!(a->file = strdup(f->path))) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
 			goto done;
-		error = 0;
-		a->ms_front = now_ms() - t;
-		if (irs[i]) {
-			a->stage = "validate";
-			a->slug = strdup(irs[i]->slug);
-			a->version = 1;
-			valid[n_valid++] = irs[i];
-		} else {
-			/* A blueprint that does not parse never gets a slug. */
-			bool parsed = false;
-			for (size_t k = first; k < d->count; k++)
-				parsed |= d->items[k].code >= AG_D_UNKNOWN_KEY;
-			a->stage = parsed ? "validate" : "parse";
-			a->status = AG_APP_FAILED;
+		}
+		memcpy(a->blob, f->blob, sizeof(a->blob));
+		now.blueprint = f->blob;
+		a->reason = o->force ? "--force" : ag_cache_why(&cache, out, f->path, &now);
+		if (a->reason || !(c = ag_cache_get(&cache, f->path))) {
+			todo[i] = true;
+			if (repo && (error = ag_repo_read_file(repo, &snap.blueprints[i])) < 0)
+				goto done;
+			continue;
+		}
+		a->cached = true;
+		a->stage = "write";
+		a->version = c->version;
+		a->files = c->files;
+		a->bytes = c->bytes;
+		if (!(a->slug = strdup(c->slug)) || !(stubs[i] = stub_ir(a, c))) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+			goto done;
 		}
 	}
+
+	/* Front end of the others, in parallel. */
+	p.r = r;
+	p.irs = irs;
+	p.snap = &snap;
+	p.limits = &limits;
+	p.out = out;
+	p.front = d;
+	p.job = front_one;
+	p.todo = todo;
+	if ((error = pool_run(&p, o->jobs)) < 0)
+		goto done;
+
+	/* The repository rules need every app: parsed ones and cached ones. */
+	for (size_t i = 0; i < n; i++)
+		if (irs[i] || stubs[i])
+			valid[n_valid++] = irs[i] ? irs[i] : stubs[i];
 	{
 		size_t before = d->count;
 		ag_front_check_repo(valid, n_valid, d);
 		/* A repository rule fails the app it is reported on. */
 		for (size_t k = before; k < d->count; k++)
-			for (size_t i = 0; i < r->n_apps; i++)
-				if (irs[i] && strcmp(d->items[k].file, irs[i]->file) == 0)
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(d->items[k].file, r->apps[i].file) == 0) {
 					r->apps[i].status = AG_APP_FAILED;
+					r->apps[i].cached = false;
+				}
 	}
 
 	/* Selection first: the progress total is known before any work. */
-	for (size_t i = 0; i < r->n_apps; i++) {
+	for (size_t i = 0; i < n; i++) {
 		ag_build_app *a = &r->apps[i];
+		todo[i] = false;
 		if (a->status == AG_APP_FAILED)
 			r->failed++;
 		else if (!selected(o, a->slug)) {
 			a->status = AG_APP_SKIPPED;
+			a->cached = false;
 			r->skipped++;
+		} else if (a->cached) {
+			a->status = AG_APP_SUCCEEDED;
+			r->succeeded++;
+			r->cached++;
+		} else {
+			todo[i] = true;
+			p.total++;
 		}
 	}
-	{
-		pool p;
-		memset(&p, 0, sizeof(p));
-		p.r = r;
-		p.irs = irs;
-		p.snap = &snap;
-		p.out = out;
-		p.front = d;
-		p.progress = progress;
-		p.payload = payload;
-		p.total = r->n_apps - r->skipped;
-		if ((error = pool_run(&p, o->jobs)) < 0)
+	p.job = build_one;
+	p.progress = progress;
+	p.payload = payload;
+	if ((error = pool_run(&p, o->jobs)) < 0)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		ag_build_app *a = &r->apps[i];
+		if (!todo[i])
+			;
+		else if (a->status == AG_APP_SUCCEEDED)
+			r->succeeded++;
+		else if (a->status == AG_APP_FAILED)
+			r->failed++;
+		a->diag_count = count_diags(d, a->file);
+		now.blueprint = a->blob;
+		if (todo[i] && a->status == AG_APP_SUCCEEDED &&
+			(error = ag_cache_put(&cache, a->file, &now, &(ag_cache_built){ a->slug,
+				irs[i]->db_schema, a->version, a->files, a->bytes })) < 0)
 			goto done;
 	}
+	/* Forget blueprints that are gone (both lists are sorted by path). */
+	for (size_t k = cache.count, i = n; k-- > 0;) {
+		while (i > 0 && strcmp(r->apps[i - 1].file, cache.apps[k].file) > 0)
+			i--;
+		if (i == 0 || strcmp(r->apps[i - 1].file, cache.apps[k].file) != 0)
+			ag_cache_remove(&cache, cache.apps[k].file);
+	}
+	if ((error = ag_cache_save(&cache, out)) < 0)
+		goto done;
 	r->ms_total = now_ms() - t0;
 	error = write_report(r, d, out, snap.summary);
 done:
-	for (size_t i = 0; irs && i < snap.n_blueprints; i++)
-		ag_ir_free(irs[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (irs)
+			ag_ir_free(irs[i]);
+		if (stubs)
+			free(stubs[i]);
+	}
 	free(irs);
+	free(stubs);
 	free(valid);
+	free(todo);
+	ag_repo_free(repo);
+	ag_cache_dispose(&cache);
 	ag_snapshot_dispose(&snap);
 	return error;
 }

@@ -30,21 +30,23 @@ static char **field_of(ag_cache_app *a, size_t k)
 
 static void app_dispose(ag_cache_app *a)
 {
+	free(a->file);
 	free(a->slug);
+	free(a->db_schema);
 	for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++)
 		free(*field_of(a, k));
 	memset(a, 0, sizeof(*a));
 }
 
-/* Index of `slug`, or where it would go (*found false). */
-static size_t find(const ag_cache *c, const char *slug, bool *found)
+/* Index of `file`, or where it would go (*found false). */
+static size_t find(const ag_cache *c, const char *file, bool *found)
 {
 	size_t lo = 0, hi = c->count;
 
 	*found = false;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(c->apps[mid].slug, slug);
+		int cmp = strcmp(c->apps[mid].file, file);
 		if (cmp == 0) {
 			*found = true;
 			return mid;
@@ -57,35 +59,34 @@ static size_t find(const ag_cache *c, const char *slug, bool *found)
 	return lo;
 }
 
-const ag_cache_app *ag_cache_get(const ag_cache *c, const char *slug)
+const ag_cache_app *ag_cache_get(const ag_cache *c, const char *file)
 {
 	bool found;
-	size_t i = find(c, slug, &found);
+	size_t i = find(c, file, &found);
 
 	return found ? &c->apps[i] : NULL;
 }
 
-int ag_cache_put(ag_cache *c, const char *slug, const ag_cache_inputs *in, unsigned version,
-	size_t files, size_t bytes)
+int ag_cache_put(ag_cache *c, const char *file, const ag_cache_inputs *in, const ag_cache_built *b)
 {
 	ag_cache_app a;
-	bool found;
-	size_t i = find(c, slug, &found);
+	bool found, oom;
+	size_t i = find(c, file, &found);
 
 	memset(&a, 0, sizeof(a));
-	a.slug = strdup(slug);
+	a.file = strdup(file);
+	a.slug = strdup(b->slug);
+	a.db_schema = strdup(b->db_schema);
+	oom = !a.file || !a.slug || !a.db_schema;
 	for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++)
-		*field_of(&a, k) = strdup(input_of(in, k));
-	for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++)
-		if (!*field_of(&a, k))
-			a.slug = (free(a.slug), NULL);
-	if (!a.slug) {
+		oom |= !(*field_of(&a, k) = strdup(input_of(in, k)));
+	if (oom) {
 		app_dispose(&a);
 		return ag_error_set(AG_ENOMEM, "out of memory");
 	}
-	a.version = version;
-	a.files = files;
-	a.bytes = bytes;
+	a.version = b->version;
+	a.files = b->files;
+	a.bytes = b->bytes;
 	if (found) {
 		app_dispose(&c->apps[i]);
 		c->apps[i] = a;
@@ -107,10 +108,10 @@ int ag_cache_put(ag_cache *c, const char *slug, const ag_cache_inputs *in, unsig
 	return 0;
 }
 
-void ag_cache_remove(ag_cache *c, const char *slug)
+void ag_cache_remove(ag_cache *c, const char *file)
 {
 	bool found;
-	size_t i = find(c, slug, &found);
+	size_t i = find(c, file, &found);
 
 	if (!found)
 		return;
@@ -127,10 +128,10 @@ void ag_cache_dispose(ag_cache *c)
 	memset(c, 0, sizeof(*c));
 }
 
-const char *ag_cache_why(const ag_cache *c, const char *out, const char *slug,
+const char *ag_cache_why(const ag_cache *c, const char *out, const char *file,
 	const ag_cache_inputs *now)
 {
-	const ag_cache_app *a = ag_cache_get(c, slug);
+	const ag_cache_app *a = ag_cache_get(c, file);
 	ag_buf dir = AG_BUF_INIT;
 	struct stat st;
 	bool present;
@@ -140,7 +141,7 @@ const char *ag_cache_why(const ag_cache *c, const char *out, const char *slug,
 	for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++)
 		if (strcmp(*field_of((ag_cache_app *)a, k), input_of(now, k)) != 0)
 			return input_changed[k];
-	ag_buf_printf(&dir, "%s/apps/%s", out, slug);
+	ag_buf_printf(&dir, "%s/apps/%s", out, a->slug);
 	present = !ag_buf_oom(&dir) && lstat(dir.ptr, &st) == 0 && S_ISDIR(st.st_mode);
 	ag_buf_dispose(&dir);
 	return present ? NULL : "output missing";
@@ -159,9 +160,11 @@ static bool load_app(ag_cache *c, const cJSON *o, int *error)
 	const cJSON *version = cJSON_GetObjectItemCaseSensitive(o, "version");
 	const cJSON *files = cJSON_GetObjectItemCaseSensitive(o, "files");
 	const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+	const cJSON *slug = cJSON_GetObjectItemCaseSensitive(o, "slug");
+	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(o, "dbSchema");
 
 	if (!cJSON_IsObject(o) || !o->string || !cJSON_IsNumber(version) || !cJSON_IsNumber(files) ||
-		!cJSON_IsNumber(bytes))
+		!cJSON_IsNumber(bytes) || !cJSON_IsString(slug) || !cJSON_IsString(schema))
 		return false;
 	for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++) {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, input_names[k]);
@@ -170,8 +173,8 @@ static bool load_app(ag_cache *c, const cJSON *o, int *error)
 		v[k] = s->valuestring;
 	}
 	in = (ag_cache_inputs){ v[0], v[1], v[2], v[3], v[4] };
-	*error = ag_cache_put(c, o->string, &in, (unsigned)version->valuedouble,
-		(size_t)files->valuedouble, (size_t)bytes->valuedouble);
+	*error = ag_cache_put(c, o->string, &in, &(ag_cache_built){ slug->valuestring, schema->valuestring,
+		(unsigned)version->valuedouble, (size_t)files->valuedouble, (size_t)bytes->valuedouble });
 	return *error == 0;
 }
 
@@ -223,7 +226,9 @@ int ag_cache_save(const ag_cache *c, const char *out)
 	apps = cJSON_AddObjectToObject(root, "apps");
 	for (size_t i = 0; i < c->count; i++) {
 		ag_cache_app *a = &c->apps[i];
-		cJSON *o = cJSON_AddObjectToObject(apps, a->slug);
+		cJSON *o = cJSON_AddObjectToObject(apps, a->file);
+		cJSON_AddStringToObject(o, "slug", a->slug);
+		cJSON_AddStringToObject(o, "dbSchema", a->db_schema);
 		for (size_t k = 0; k < AG_ARRAY_SIZE(input_names); k++)
 			cJSON_AddStringToObject(o, input_names[k], *field_of(a, k));
 		cJSON_AddNumberToObject(o, "version", a->version);

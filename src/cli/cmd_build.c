@@ -39,6 +39,31 @@ static int parse_shard(const char *s, unsigned *i, unsigned *n)
 	return 0;
 }
 
+/* --explain: one line per app on standard output, saying why it was
+ * built or that it was up to date. */
+static int print_explain(const ag_build_report *r)
+{
+	ag_buf b = AG_BUF_INIT;
+	int rc;
+
+	for (size_t i = 0; i < r->n_apps; i++) {
+		const ag_build_app *a = &r->apps[i];
+		const char *name = a->slug ? a->slug : a->file;
+		if (a->status == AG_APP_SKIPPED)
+			ag_buf_printf(&b, "%-24s not selected\n", name);
+		else if (a->cached)
+			ag_buf_printf(&b, "%-24s up to date\n", name);
+		else if (a->status == AG_APP_FAILED)
+			ag_buf_printf(&b, "%-24s failed at %s (built because: %s)\n", name, a->stage,
+				a->reason ? a->reason : "?");
+		else
+			ag_buf_printf(&b, "%-24s rebuilt: %s\n", name, a->reason ? a->reason : "?");
+	}
+	rc = cli_write(stdout, &b);
+	ag_buf_dispose(&b);
+	return rc;
+}
+
 static int run(int argc, char **argv, const cli_opts *o)
 {
 	ag_build_opts opts;
@@ -47,6 +72,7 @@ static int run(int argc, char **argv, const cli_opts *o)
 	ag_buf text = AG_BUF_INIT;
 	const char **apps = calloc((size_t)argc + 1, sizeof(char *));
 	progress_ctx pc;
+	bool explain = false;
 	int rc, error;
 
 	if (!apps)
@@ -62,6 +88,8 @@ static int run(int argc, char **argv, const cli_opts *o)
 		else if (!strcmp(a, "--out")) { NEEDS_VALUE(); opts.out = val; }
 		else if (!strcmp(a, "--app")) { NEEDS_VALUE(); apps[opts.n_apps++] = val; }
 		else if (!strcmp(a, "--worktree")) opts.worktree = true;
+		else if (!strcmp(a, "--force")) opts.force = true;
+		else if (!strcmp(a, "--explain")) explain = true;
 		else if (!strcmp(a, "--jobs")) {
 			NEEDS_VALUE();
 			if (atoi(val) < 1 || atoi(val) > 64) {
@@ -100,11 +128,13 @@ static int run(int argc, char **argv, const cli_opts *o)
 		rc = cli_fail(EXIT_ENV, "%s", ag_error_last());
 		goto done;
 	}
+	if (explain && (rc = print_explain(&rep)))
+		goto done;
 	ag_diags_render_text(&text, &d, o->color);
 	if (o->verbose >= 0)
-		ag_buf_printf(&text, "built %zu app%s from %.12s into %s/apps (%zu failed%s)\n", rep.succeeded,
-			rep.succeeded == 1 ? "" : "s", rep.commit, opts.out ? opts.out : "out", rep.failed,
-			rep.skipped ? ", some skipped" : "");
+		ag_buf_printf(&text, "built %zu app%s from %.12s into %s/apps (%zu up to date, %zu failed%s)\n",
+			rep.succeeded - rep.cached, rep.succeeded - rep.cached == 1 ? "" : "s", rep.commit,
+			opts.out ? opts.out : "out", rep.cached, rep.failed, rep.skipped ? ", some skipped" : "");
 	if ((rc = cli_write(stderr, &text)))
 		goto done;
 	rc = rep.failed ? EXIT_FAILED : EXIT_OK;
@@ -119,19 +149,24 @@ done:
 const cli_cmd cli_cmd_build = {
 	"build", run, "compile the blueprints of a Git revision into app trees",
 	"usage: appgen build [--repo DIR] [--rev REV | --worktree] [--out DIR] [--app SLUG]...\n"
-	"                    [--jobs N] [--shard I/N]\n\n"
+	"                    [--jobs N] [--shard I/N] [--force] [--explain]\n\n"
 	"Reads blueprints/*.json from the commit REV (default HEAD) of the repository\n"
 	"at DIR (default .), checks them like `appgen check`, and writes for each\n"
 	"valid app the tree OUT/apps/<slug>/ (default OUT is out/) and the report\n"
 	"OUT/build.json. A failing blueprint is reported; the others still build.\n"
-	"Trees are replaced atomically and identical files are not rewritten.\n\n"
+	"Trees are replaced atomically and identical files are not rewritten.\n"
+	"Builds are incremental: an app whose blueprint, version history,\n"
+	"overrides (.appgen/), appgen.json and appgen are those of its tree in\n"
+	"OUT/apps/ is not rebuilt (OUT/.appgen/cache.json records them).\n\n"
 	"options:\n"
 	"  --worktree     read the files as they are on disk (uncommitted changes;\n"
 	"                 works in a directory that is not a Git repository)\n"
 	"  --app SLUG     build only this app (repeatable)\n"
 	"  --jobs N       compile and write N apps at a time (threads); outputs are\n"
 	"                 the same for every N\n"
-	"  --shard I/N    build the I-th of N stable shards of the apps\n\n"
+	"  --shard I/N    build the I-th of N stable shards of the apps\n"
+	"  --force        rebuild every app, whatever the cache says\n"
+	"  --explain      print why each app was rebuilt (or that it is up to date)\n\n"
 	"In this version the app tree holds blueprint.json (the normalized\n"
 	"blueprint); the emitters for the backend, migrations and frontend, and\n"
 	"--zip, --push, --site are being built.\n\n"

@@ -122,7 +122,12 @@ void ag_lua_budget_reset(ag_lua *h)
 {
 	h->used = 0;
 	h->budget_hit = false;
-	lua_sethook(h->L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+	/* A count hook slows every VM instruction; without a budget there
+	 * is none. */
+	if (h->budget == AG_GEN_UNLIMITED)
+		lua_sethook(h->L, NULL, 0, 0);
+	else
+		lua_sethook(h->L, hook, LUA_MASKCOUNT, HOOK_EVERY);
 }
 
 /* ---- the one way into Lua ------------------------------------------------- */

@@ -212,28 +212,30 @@ static bool is_file_entry(const git_tree_entry *e)
 		(mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE);
 }
 
-static int read_blob(ag_snapshot_file *f, git_repository *repo, git_odb *odb, const git_tree_entry *e,
-	const char *path)
+/* The bytes of blob f->blob into f->data (the size checked first). */
+static int read_content(ag_snapshot_file *f, git_repository *repo, git_odb *odb)
 {
-	const git_oid *id = git_tree_entry_id(e);
+	git_oid id;
 	git_blob *blob = NULL;
 	git_object_t type;
 	size_t size;
-	int error;
+	int error = 0;
 
-	if ((error = set_path(f, path)) < 0)
+	if (git_oid_fromstr(&id, f->blob) < 0) {
+		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
+	}
 	/* The header gives the size without inflating the object. */
-	if (git_odb_read_header(&size, &type, odb, id) < 0) {
-		error = git_fail(AG_ERROR, "cannot read '%s'", path);
+	if (git_odb_read_header(&size, &type, odb, &id) < 0) {
+		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
 	}
 	if (size > MAX_FILE) {
-		error = too_large(path, size);
+		error = too_large(f->path, size);
 		goto done;
 	}
-	if (git_blob_lookup(&blob, repo, id) < 0) {
-		error = git_fail(AG_ERROR, "cannot read '%s'", path);
+	if (git_blob_lookup(&blob, repo, &id) < 0) {
+		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
 	}
 	f->len = (size_t)git_blob_rawsize(blob);
@@ -243,10 +245,35 @@ static int read_blob(ag_snapshot_file *f, git_repository *repo, git_odb *odb, co
 	}
 	memcpy(f->data, git_blob_rawcontent(blob), f->len);
 	f->data[f->len] = '\0';
-	git_oid_tostr(f->blob, sizeof(f->blob), id);
-	f->mode = git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
 done:
 	git_blob_free(blob);
+	return error;
+}
+
+/* Path, blob id and mode of entry e; its bytes too unless `lazy`. */
+static int read_blob(ag_snapshot_file *f, git_repository *repo, git_odb *odb, const git_tree_entry *e,
+	const char *path, bool lazy)
+{
+	int error;
+
+	if ((error = set_path(f, path)) < 0)
+		return error;
+	git_oid_tostr(f->blob, sizeof(f->blob), git_tree_entry_id(e));
+	f->mode = git_tree_entry_filemode(e) == GIT_FILEMODE_BLOB_EXECUTABLE ? 0755 : 0644;
+	return lazy ? 0 : read_content(f, repo, odb);
+}
+
+int ag_repo_read_file(ag_repo *r, ag_snapshot_file *f)
+{
+	git_odb *odb = NULL;
+	int error;
+
+	if (f->data)
+		return 0;
+	if (git_repository_odb(&odb, r->git) < 0)
+		return git_fail(AG_ERROR, "cannot read '%s'", f->path);
+	error = read_content(f, r->git, odb);
+	git_odb_free(odb);
 	return error;
 }
 
@@ -284,11 +311,16 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	if (ag_buf_oom(&w->path))
 		w->error = AG_ENOMEM;
 	else if ((w->error = list_push(&f, w->list)) == 0)
-		w->error = read_blob(f, w->repo, w->odb, e, w->path.ptr);
+		w->error = read_blob(f, w->repo, w->odb, e, w->path.ptr, false);
 	return w->error < 0 ? -1 : 0;
 }
 
 int ag_repo_snapshot(ag_snapshot *out, ag_repo *r, const char *rev)
+{
+	return ag_repo_snapshot_lazy(out, r, rev, false);
+}
+
+int ag_repo_snapshot_lazy(ag_snapshot *out, ag_repo *r, const char *rev, bool lazy)
 {
 	git_repository *repo = r->git;
 	ag_snapshot s;
@@ -330,7 +362,7 @@ int ag_repo_snapshot(ag_snapshot *out, ag_repo *r, const char *rev)
 		if (ag_buf_oom(&path))
 			error = AG_ENOMEM;
 		else if ((error = list_push(&f, &bps)) == 0)
-			error = read_blob(f, repo, odb, e, path.ptr);
+			error = read_blob(f, repo, odb, e, path.ptr, lazy);
 		ag_buf_dispose(&path);
 		if (error < 0)
 			goto done;
@@ -343,7 +375,7 @@ int ag_repo_snapshot(ag_snapshot *out, ag_repo *r, const char *rev)
 			error = ag_error_set(AG_ENOMEM, "out of memory");
 			goto done;
 		}
-		if ((error = read_blob(s.config, repo, odb, e, "appgen.json")) < 0)
+		if ((error = read_blob(s.config, repo, odb, e, "appgen.json", false)) < 0)
 			goto done;
 	}
 

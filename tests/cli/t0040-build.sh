@@ -28,18 +28,25 @@ PY
 diff -r "$TMP/out1/apps" "$TMP/out2/apps" >/dev/null && ok "trees are byte-identical across runs" || bad "trees are byte-identical across runs"
 [ "$(stat -c %a "$TMP/out2/apps/helpdesk/blueprint.json")" = 644 ] && ok "file modes ignore the umask" || bad "file modes ignore the umask"
 
-# an unchanged rebuild rewrites nothing
+# an unchanged rebuild rewrites nothing: the cache skips the apps, and a
+# forced rebuild finds every file identical
 ino=$(stat -c %i "$TMP/out1/apps/helpdesk/blueprint.json")
-expect_exit 0 "rebuild" "$AG" build --repo "$R" --out "$TMP/out1"
-expect_grep "$TMP/err" 'helpdesk +compiled [0-9]+ files? in [0-9]+ ms \(unchanged\)' "rebuild says unchanged"
+expect_exit 0 "rebuild" "$AG" build --repo "$R" --out "$TMP/out1" --explain
+expect_grep "$TMP/out" '^helpdesk +up to date$' "rebuild: helpdesk is up to date"
+expect_grep "$TMP/err" '\(2 up to date, 0 failed\)' "rebuild: the summary counts the cached apps"
+if grep -q 'compiled' "$TMP/err"; then bad "rebuild compiles nothing" "$(cat "$TMP/err")"; else ok "rebuild compiles nothing"; fi
+expect_exit 0 "forced rebuild" "$AG" build --repo "$R" --out "$TMP/out1" --force --explain
+expect_grep "$TMP/err" 'helpdesk +compiled [0-9]+ files? in [0-9]+ ms \(unchanged\)' "forced rebuild says unchanged"
+expect_grep "$TMP/out" '^helpdesk +rebuilt: --force$' "--explain names --force"
 [ "$(stat -c %i "$TMP/out1/apps/helpdesk/blueprint.json")" = "$ino" ] && ok "unchanged files are not rewritten" || bad "unchanged files are not rewritten"
 
 # a broken blueprint fails alone; the others still build
 sed 's/"type": "text"/"type": "txt"/' "$BP/people-hr.json" > "$R/blueprints/people-hr.json"
 git -C "$R" add -A && git -C "$R" commit -qm "broken hr"
-expect_exit 1 "one failing blueprint: exit 1" "$AG" build --repo "$R" --out "$TMP/out1"
+expect_exit 1 "one failing blueprint: exit 1" "$AG" build --repo "$R" --out "$TMP/out1" --explain
 expect_grep "$TMP/err" 'people-hr.json:[0-9]+:[0-9]+: error\[E104\]' "its diagnostics are shown"
-expect_grep "$TMP/err" 'sales-crm +compiled' "the others still build"
+expect_grep "$TMP/out" '^blueprints/people-hr.json +failed at validate \(built because: not built before\)$' "--explain: the new blueprint failed"
+expect_grep "$TMP/out" '^sales-crm +up to date$' "the others are still there, up to date"
 python3 - "$TMP/out1/build.json" <<'PY' && ok "build.json marks the failure" || bad "build.json marks the failure"
 import json, sys
 r = {a["file"]: a for a in json.load(open(sys.argv[1]))["apps"]}
