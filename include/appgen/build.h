@@ -42,6 +42,7 @@ typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
 typedef struct ag_build_app {
 	char *file;       /* blueprints/<name>.json */
 	char *slug;       /* NULL when the blueprint did not get that far */
+	char *db_schema;  /* set once the app is built */
 	ag_app_status status;
 	const char *stage; /* last stage reached: parse, validate, compile, write */
 	unsigned version;

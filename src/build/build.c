@@ -21,6 +21,7 @@ void ag_build_report_dispose(ag_build_report *r)
 	for (size_t i = 0; i < r->n_apps; i++) {
 		free(r->apps[i].file);
 		free(r->apps[i].slug);
+		free(r->apps[i].db_schema);
 	}
 	free(r->apps);
 	memset(r, 0, sizeof(*r));
@@ -276,6 +277,11 @@ static int build_one(pool *p, size_t i, ag_gen **gen)
 	}
 	ag_buf_dispose(&dir);
 	ag_files_dispose(&files);
+	/* Done with the IR: the build keeps only what the cache records. */
+	if (!error && !(a->db_schema = strdup(p->irs[i]->db_schema)))
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+	ag_ir_free(p->irs[i]);
+	p->irs[i] = NULL;
 	return error;
 }
 
@@ -534,7 +540,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		now.blueprint = a->blob;
 		if (todo[i] && a->status == AG_APP_SUCCEEDED &&
 			(error = ag_cache_put(&cache, a->file, &now, &(ag_cache_built){ a->slug,
-				irs[i]->db_schema, a->version, a->files, a->bytes })) < 0)
+				a->db_schema, a->version, a->files, a->bytes })) < 0)
 			goto done;
 	}
 	/* Forget blueprints that are gone (both lists are sorted by path). */
