@@ -6,6 +6,7 @@
  * compiles every blueprint with the front end, applies the repository
  * rules, runs the emitters over each valid app and writes
  *   <out>/apps/<slug>/   the app tree (atomically; see write.h)
+ *   <out>/dist/<slug>-v<N>.zip   with `zip`: the tree, deterministic
  *   <out>/build.json     the report
  * A file the repository commits under .appgen/ replaces the built-in
  * emitter or template of the same path (.appgen/lua/emitters/...,
@@ -35,6 +36,7 @@ typedef struct ag_build_opts {
 	unsigned shard_index, shard_count; /* 1-based index of count; 0/0 = all */
 	unsigned jobs;     /* threads compiling and writing apps; 0 or 1 = one */
 	bool force;        /* ignore the cache: build every selected app */
+	bool zip;          /* also <out>/dist/<slug>-v<N>.zip (zip.h) */
 } ag_build_opts;
 
 typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
@@ -51,6 +53,7 @@ typedef struct ag_build_app {
 	double ms_front, ms_compile, ms_write;
 	size_t diag_count; /* diagnostics about this app's file */
 	bool cached;        /* up to date: neither parsed nor written this time */
+	bool zipped;        /* its zip is in <out>/dist/ */
 	const char *reason; /* why it was built (static text; see cache.h), NULL if cached */
 } ag_build_app;
 

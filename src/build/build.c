@@ -7,7 +7,9 @@
 #include "appgen/hash.h"
 #include "appgen/repo.h"
 #include "appgen/write.h"
+#include "appgen/zip.h"
 #include <pthread.h>
+#include <sys/stat.h>
 
 static double now_ms(void)
 {
@@ -153,6 +155,12 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
 		cJSON_AddNumberToObject(o, "written", (double)a->written);
 		cJSON_AddBoolToObject(o, "cached", a->cached);
+		if (a->zipped) {
+			ag_buf z = AG_BUF_INIT;
+			ag_buf_printf(&z, "dist/%s-v%u.zip", a->slug, a->version);
+			cJSON_AddStringToObject(o, "zip", ag_buf_oom(&z) ? "" : z.ptr);
+			ag_buf_dispose(&z);
+		}
 		if (a->reason && a->status != AG_APP_SKIPPED)
 			cJSON_AddStringToObject(o, "rebuilt", a->reason);
 		ds = cJSON_AddArrayToObject(o, "diagnostics");
@@ -200,6 +208,7 @@ struct pool {
 	ag_snapshot *snap;
 	const ag_gen_limits *limits;
 	const char *out;
+	bool zip;           /* --zip: out/dist/<slug>-v<N>.zip too */
 	ag_diags *front;    /* the build's list: front-end diagnostics so far */
 	ag_diags *per_app;  /* [n_apps] emitter diagnostics */
 	ag_build_progress progress;
@@ -241,6 +250,24 @@ static int front_one(pool *p, size_t i, ag_gen **gen)
 	return 0;
 }
 
+/* <out>/dist/<slug>-v<N>.zip */
+static void zip_path(ag_buf *b, const char *out, const char *slug, unsigned version)
+{
+	ag_buf_printf(b, "%s/dist/%s-v%u.zip", out, slug, version);
+}
+
+static bool zip_present(const char *out, const char *slug, unsigned version)
+{
+	ag_buf b = AG_BUF_INIT;
+	struct stat st;
+	bool ok;
+
+	zip_path(&b, out, slug, version);
+	ok = !ag_buf_oom(&b) && stat(b.ptr, &st) == 0 && S_ISREG(st.st_mode);
+	ag_buf_dispose(&b);
+	return ok;
+}
+
 /* Compile and write app i. 0, or a negative environment error. */
 static int build_one(pool *p, size_t i, ag_gen **gen)
 {
@@ -272,6 +299,18 @@ static int build_one(pool *p, size_t i, ag_gen **gen)
 		a->files = files.count;
 		a->bytes = ws.bytes;
 		a->written = ws.written;
+		if (error == 0 && p->zip) {
+			/* <slug>-v<N>.zip holds the tree under <slug>-v<N>/ */
+			ag_buf root = AG_BUF_INIT;
+			a->stage = "pack";
+			ag_buf_clear(&dir);
+			zip_path(&dir, p->out, a->slug, a->version);
+			ag_buf_printf(&root, "%s-v%u", a->slug, a->version);
+			error = ag_buf_oom(&dir) || ag_buf_oom(&root) ? ag_error_set(AG_ENOMEM, "out of memory")
+				: ag_zip_write(dir.ptr, &files, root.ptr, NULL);
+			a->zipped = error == 0;
+			ag_buf_dispose(&root);
+		}
 		if (error == 0)
 			a->status = AG_APP_SUCCEEDED;
 	}
@@ -465,8 +504,16 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 				goto done;
 			continue;
 		}
+		if (o->zip && !zip_present(out, c->slug, c->version)) {
+			a->reason = "zip missing";
+			todo[i] = true;
+			if (repo && (error = ag_repo_read_file(repo, &snap.blueprints[i])) < 0)
+				goto done;
+			continue;
+		}
 		a->cached = true;
-		a->stage = "write";
+		a->zipped = o->zip;
+		a->stage = o->zip ? "pack" : "write";
 		a->version = c->version;
 		a->files = c->files;
 		a->bytes = c->bytes;
@@ -482,6 +529,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	p.snap = &snap;
 	p.limits = &limits;
 	p.out = out;
+	p.zip = o->zip;
 	p.front = d;
 	p.job = front_one;
 	p.todo = todo;

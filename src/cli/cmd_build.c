@@ -103,7 +103,9 @@ static int run(int argc, char **argv, const cli_opts *o)
 				free(apps);
 				return cli_usage("build", "--shard takes I/N with 1 <= I <= N, not '%s'", val);
 			}
-		} else if (!strcmp(a, "--zip") || !strcmp(a, "--push") || !strcmp(a, "--site")) {
+		} else if (!strcmp(a, "--zip")) {
+			opts.zip = true;
+		} else if (!strcmp(a, "--push") || !strcmp(a, "--site")) {
 			free(apps);
 			return cli_fail(EXIT_USAGE, "build: %s is not available yet in this version", a);
 		} else {
@@ -149,15 +151,15 @@ done:
 const cli_cmd cli_cmd_build = {
 	"build", run, "compile the blueprints of a Git revision into app trees",
 	"usage: appgen build [--repo DIR] [--rev REV | --worktree] [--out DIR] [--app SLUG]...\n"
-	"                    [--jobs N] [--shard I/N] [--force] [--explain]\n\n"
+	"                    [--jobs N] [--shard I/N] [--zip] [--force] [--explain]\n\n"
 	"Reads blueprints/*.json from the commit REV (default HEAD) of the repository\n"
 	"at DIR (default .), checks them like `appgen check`, and writes for each\n"
 	"valid app the tree OUT/apps/<slug>/ (default OUT is out/) and the report\n"
 	"OUT/build.json. A failing blueprint is reported; the others still build.\n"
 	"Trees are replaced atomically and identical files are not rewritten.\n"
-	"Builds are incremental: an app whose blueprint, version history,\n"
-	"overrides (.appgen/), appgen.json and appgen are those of its tree in\n"
-	"OUT/apps/ is not rebuilt (OUT/.appgen/cache.json records them).\n\n"
+	"Builds are incremental: an app whose blueprint, overrides (.appgen/),\n"
+	"appgen.json and appgen are those its tree in OUT/apps/ was built from is\n"
+	"not rebuilt (OUT/.appgen/cache.json records them).\n\n"
 	"options:\n"
 	"  --worktree     read the files as they are on disk (uncommitted changes;\n"
 	"                 works in a directory that is not a Git repository)\n"
@@ -165,11 +167,11 @@ const cli_cmd cli_cmd_build = {
 	"  --jobs N       compile and write N apps at a time (threads); outputs are\n"
 	"                 the same for every N\n"
 	"  --shard I/N    build the I-th of N stable shards of the apps\n"
+	"  --zip          also write OUT/dist/<slug>-v<N>.zip, a deterministic zip of\n"
+	"                 the tree (sorted entries, fixed times and modes)\n"
 	"  --force        rebuild every app, whatever the cache says\n"
 	"  --explain      print why each app was rebuilt (or that it is up to date)\n\n"
-	"In this version the app tree holds blueprint.json (the normalized\n"
-	"blueprint); the emitters for the backend, migrations and frontend, and\n"
-	"--zip, --push, --site are being built.\n\n"
+	"--push and --site are not available yet.\n\n"
 	"exit: 0 all apps built, 1 some app failed, 2 usage error, 3 no repository\n"
 	"or revision\n"
 };
