@@ -29,3 +29,18 @@ expect_no_grep() {
 }
 
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
+
+# git_repo DIR SLUG...: a new Git repository (branch main) whose first
+# commit holds blueprints/SLUG.json copied from the project's blueprints/,
+# with a fixed identity and date (exported for the script's own commits).
+BP=$PWD/blueprints
+git_repo() {
+	_r=$1
+	shift
+	export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
+	export GIT_AUTHOR_DATE="2026-01-02T03:04:05Z" GIT_COMMITTER_DATE="2026-01-02T03:04:05Z"
+	mkdir -p "$_r/blueprints"
+	git -c init.defaultBranch=main init -q "$_r"
+	for _s in "$@"; do cp "$BP/$_s.json" "$_r/blueprints/"; done
+	git -C "$_r" add -A && git -C "$_r" commit -qm "$# apps"
+}

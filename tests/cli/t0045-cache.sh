@@ -1,15 +1,9 @@
 # t0045: incremental builds - what the cache skips, why it rebuilds, and
 # that an incremental build writes exactly what a full build writes.
 . "$(dirname "$0")/lib.sh"
-BP=$PWD/blueprints
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-export GIT_AUTHOR_DATE="2026-01-02T03:04:05Z" GIT_COMMITTER_DATE="2026-01-02T03:04:05Z"
 R=$TMP/repo
 O=$TMP/o
-mkdir -p "$R/blueprints"
-git -c init.defaultBranch=main init -q "$R"
-cp "$BP/sales-crm.json" "$BP/helpdesk.json" "$BP/people-hr.json" "$R/blueprints/"
-git -C "$R" add -A && git -C "$R" commit -qm "three apps"
+git_repo "$R" sales-crm helpdesk people-hr
 
 # explain SLUG REASON NAME: the last --explain output has that line
 explain() {

@@ -1,13 +1,7 @@
 # t0046: appgen build --zip - deterministic zips of the app trees.
 . "$(dirname "$0")/lib.sh"
-BP=$PWD/blueprints
-export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@example.com
-export GIT_AUTHOR_DATE="2026-01-02T03:04:05Z" GIT_COMMITTER_DATE="2026-01-02T03:04:05Z"
 R=$TMP/repo
-mkdir -p "$R/blueprints"
-git -c init.defaultBranch=main init -q "$R"
-cp "$BP/sales-crm.json" "$BP/helpdesk.json" "$R/blueprints/"
-git -C "$R" add -A && git -C "$R" commit -qm "two apps"
+git_repo "$R" sales-crm helpdesk
 
 expect_exit 0 "build --zip" "$AG" build --repo "$R" --out "$TMP/o1" --zip
 Z=$TMP/o1/dist/helpdesk-v1.zip
