@@ -5,6 +5,7 @@
 #include "appgen/front.h"
 #include "appgen/gen.h"
 #include "appgen/hash.h"
+#include "appgen/history.h"
 #include "appgen/repo.h"
 #include "appgen/write.h"
 #include "appgen/zip.h"
@@ -29,28 +30,64 @@ void ag_build_report_dispose(ag_build_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The snapshot of the build; from a commit, the blueprints' bytes are
- * left unread (*repo stays open to read them: ag_repo_read_file). */
-static int load_snapshot(ag_snapshot *snap, ag_repo **repo, const ag_build_opts *o)
+/*
+ * The snapshot of the build and the history of its blueprints. From a
+ * commit, the blueprints' bytes are left unread (*repo stays open to read
+ * them: ag_repo_read_file). With --worktree in a Git repository the
+ * history is HEAD's (none while HEAD is unborn); outside one there is none.
+ */
+static int load_snapshot(ag_snapshot *snap, ag_history *hist, ag_repo **repo, const ag_build_opts *o)
 {
 	const char *path = o->repo ? o->repo : ".";
 	int error;
 
 	*repo = NULL;
+	memset(hist, 0, sizeof(*hist));
 	if (o->worktree) {
 		/* The work tree of the repository if there is one, else the
 		 * directory itself: --worktree needs no Git. */
-		if (ag_repo_open(repo, path) == 0 && *ag_repo_workdir(*repo))
-			error = ag_snapshot_from_dir(snap, ag_repo_workdir(*repo));
-		else
+		if (ag_repo_open(repo, path) == 0 && *ag_repo_workdir(*repo)) {
+			if ((error = ag_snapshot_from_dir(snap, ag_repo_workdir(*repo))) == 0 &&
+				(error = ag_history_walk(hist, *repo, "HEAD")) == AG_ENOTFOUND)
+				error = 0; /* no commit yet */
+		} else {
 			error = ag_snapshot_from_dir(snap, path);
+		}
 		ag_repo_free(*repo);
 		*repo = NULL;
+		ag_error_clear();
 		return error;
 	}
 	if ((error = ag_repo_open(repo, path)) < 0)
 		return error;
-	return ag_repo_snapshot_lazy(snap, *repo, o->rev, true);
+	if ((error = ag_repo_snapshot_lazy(snap, *repo, o->rev, true)) < 0)
+		return error;
+	return ag_history_walk(hist, *repo, snap->commit);
+}
+
+/*
+ * The version of a blueprint and a hash of its version list (the cache's
+ * "history" input). A work-tree file whose bytes are not the last
+ * committed version's is one version more.
+ */
+static int version_of(const ag_history *hist, const ag_snapshot_file *f, unsigned *version,
+	char key[AG_HASH_HEXSZ + 1])
+{
+	const ag_history_file *h = ag_history_get(hist, f->path);
+	size_t n = h ? h->count : 0;
+	ag_buf b = AG_BUF_INIT;
+	int error;
+
+	for (size_t k = 0; k < n; k++)
+		ag_buf_printf(&b, "%s\n", h->versions[k].blob);
+	if (n == 0 || strcmp(h->versions[n - 1].blob, f->blob) != 0) {
+		ag_buf_printf(&b, "%s\n", f->blob);
+		n++;
+	}
+	*version = (unsigned)n;
+	error = ag_buf_oom(&b) ? ag_error_set(AG_ENOMEM, "out of memory") : ag_hash_hex(key, b.ptr, b.len);
+	ag_buf_dispose(&b);
+	return error;
 }
 
 /*
@@ -238,7 +275,7 @@ static int front_one(pool *p, size_t i, ag_gen **gen)
 		a->stage = "validate";
 		if (!(a->slug = strdup(p->irs[i]->slug)))
 			return ag_error_set(AG_ENOMEM, "out of memory");
-		a->version = 1;
+		p->irs[i]->version = a->version;
 	} else {
 		/* A blueprint that does not parse never gets a slug. */
 		bool parsed = false;
@@ -445,6 +482,8 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 {
 	const char *out = o->out ? o->out : "out";
 	ag_snapshot snap;
+	ag_history hist;
+	char (*history)[AG_HASH_HEXSZ + 1] = NULL;
 	ag_repo *repo = NULL;
 	ag_cache cache;
 	ag_cache_inputs now;
@@ -460,9 +499,10 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 
 	memset(r, 0, sizeof(*r));
 	memset(&snap, 0, sizeof(snap));
+	memset(&hist, 0, sizeof(hist));
 	memset(&cache, 0, sizeof(cache));
 	memset(&p, 0, sizeof(p));
-	if ((error = load_snapshot(&snap, &repo, o)) < 0)
+	if ((error = load_snapshot(&snap, &hist, &repo, o)) < 0)
 		goto done;
 	memcpy(r->commit, snap.commit, sizeof(r->commit));
 	n = snap.n_blueprints;
@@ -471,7 +511,8 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	stubs = calloc(n + 1, sizeof(*stubs));
 	valid = calloc(n + 1, sizeof(*valid));
 	todo = calloc(n + 1, sizeof(*todo));
-	if (!r->apps || !irs || !stubs || !valid || !todo) {
+	history = calloc(n + 1, sizeof(*history));
+	if (!r->apps || !irs || !stubs || !valid || !todo || !history) {
 		error = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -496,7 +537,10 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 			goto done;
 		}
 		memcpy(a->blob, f->blob, sizeof(a->blob));
+		if ((error = version_of(&hist, f, &a->version, history[i])) < 0)
+			goto done;
 		now.blueprint = f->blob;
+		now.history = history[i];
 		a->reason = o->force ? "--force" : ag_cache_why(&cache, out, f->path, &now);
 		if (a->reason || !(c = ag_cache_get(&cache, f->path))) {
 			todo[i] = true;
@@ -514,7 +558,6 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		a->cached = true;
 		a->zipped = o->zip;
 		a->stage = o->zip ? "pack" : "write";
-		a->version = c->version;
 		a->files = c->files;
 		a->bytes = c->bytes;
 		if (!(a->slug = strdup(c->slug)) || !(stubs[i] = stub_ir(a, c))) {
@@ -586,6 +629,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 			r->failed++;
 		a->diag_count = count_diags(d, a->file);
 		now.blueprint = a->blob;
+		now.history = history[i];
 		if (todo[i] && a->status == AG_APP_SUCCEEDED &&
 			(error = ag_cache_put(&cache, a->file, &now, &(ag_cache_built){ a->slug,
 				a->db_schema, a->version, a->files, a->bytes })) < 0)
@@ -613,6 +657,8 @@ done:
 	free(stubs);
 	free(valid);
 	free(todo);
+	free(history);
+	ag_history_dispose(&hist);
 	ag_repo_free(repo);
 	ag_cache_dispose(&cache);
 	ag_snapshot_dispose(&snap);

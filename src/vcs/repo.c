@@ -1,5 +1,5 @@
 /* repo.c - the inputs of a build, read from one commit (libgit2) or from a directory. */
-#include "appgen/repo.h"
+#include "vcs/vcs.h"
 #include "appgen/buf.h"
 #include "appgen/fs.h"
 #include "appgen/hash.h"
@@ -26,8 +26,7 @@ typedef struct file_list {
 } file_list;
 
 /* Set the message "<what>: <libgit2's message>" and return code. */
-static int git_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int git_fail(int code, const char *fmt, ...)
+int ag_git_fail(int code, const char *fmt, ...)
 {
 	const git_error *e = git_error_last();
 	ag_buf what = AG_BUF_INIT;
@@ -40,6 +39,7 @@ static int git_fail(int code, const char *fmt, ...)
 	ag_buf_dispose(&what);
 	return code;
 }
+
 
 static void file_dispose(ag_snapshot_file *f)
 {
@@ -118,14 +118,14 @@ int ag_repo_open(ag_repo **out, const char *path)
 	 * (TLS set-up) is most of a small `appgen check`. Counted per repo. */
 	if (git_libgit2_init() < 0) {
 		free(r);
-		return git_fail(AG_ERROR, "cannot start libgit2");
+		return ag_git_fail(AG_ERROR, "cannot start libgit2");
 	}
 	r->started = true;
 	rc = git_repository_open_ext(&r->git, path, 0, NULL);
 	if (rc == GIT_ENOTFOUND)
 		error = ag_error_set(AG_ENOTFOUND, "no Git repository at or above '%s'", path);
 	else if (rc < 0)
-		error = git_fail(AG_ERROR, "cannot open the repository at '%s'", path);
+		error = ag_git_fail(AG_ERROR, "cannot open the repository at '%s'", path);
 	if (error)
 		goto done;
 	*out = r;
@@ -133,6 +133,11 @@ int ag_repo_open(ag_repo **out, const char *path)
 done:
 	ag_repo_free(r);
 	return error;
+}
+
+git_repository *ag_repo_git(ag_repo *r)
+{
+	return r->git;
 }
 
 void ag_repo_free(ag_repo *r)
@@ -179,11 +184,11 @@ static int resolve_commit(git_commit **out, git_repository *repo, const char *re
 		else if (rc == GIT_ENOTFOUND)
 			error = ag_error_set(AG_ENOTFOUND, "unknown revision '%s'", rev);
 		else
-			error = git_fail(AG_ENOTFOUND, "unknown revision '%s'", rev);
+			error = ag_git_fail(AG_ENOTFOUND, "unknown revision '%s'", rev);
 		goto done;
 	}
 	if (rc < 0) {
-		error = git_fail(AG_ERROR, "cannot resolve revision '%s'", rev);
+		error = ag_git_fail(AG_ERROR, "cannot resolve revision '%s'", rev);
 		goto done;
 	}
 	rc = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT);
@@ -193,7 +198,7 @@ static int resolve_commit(git_commit **out, git_repository *repo, const char *re
 		goto done;
 	}
 	if (rc < 0) {
-		error = git_fail(AG_ERROR, "cannot read revision '%s'", rev);
+		error = ag_git_fail(AG_ERROR, "cannot read revision '%s'", rev);
 		goto done;
 	}
 	*out = (git_commit *)peeled;
@@ -222,12 +227,12 @@ static int read_content(ag_snapshot_file *f, git_repository *repo, git_odb *odb)
 	int error = 0;
 
 	if (git_oid_fromstr(&id, f->blob) < 0) {
-		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
+		error = ag_git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
 	}
 	/* The header gives the size without inflating the object. */
 	if (git_odb_read_header(&size, &type, odb, &id) < 0) {
-		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
+		error = ag_git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
 	}
 	if (size > MAX_FILE) {
@@ -235,7 +240,7 @@ static int read_content(ag_snapshot_file *f, git_repository *repo, git_odb *odb)
 		goto done;
 	}
 	if (git_blob_lookup(&blob, repo, &id) < 0) {
-		error = git_fail(AG_ERROR, "cannot read '%s'", f->path);
+		error = ag_git_fail(AG_ERROR, "cannot read '%s'", f->path);
 		goto done;
 	}
 	f->len = (size_t)git_blob_rawsize(blob);
@@ -271,7 +276,7 @@ int ag_repo_read_file(ag_repo *r, ag_snapshot_file *f)
 	if (f->data)
 		return 0;
 	if (git_repository_odb(&odb, r->git) < 0)
-		return git_fail(AG_ERROR, "cannot read '%s'", f->path);
+		return ag_git_fail(AG_ERROR, "cannot read '%s'", f->path);
 	error = read_content(f, r->git, odb);
 	git_odb_free(odb);
 	return error;
@@ -286,7 +291,7 @@ static int subtree(git_tree **out, git_repository *repo, const git_tree *tree, c
 	if (!e || git_tree_entry_type(e) != GIT_OBJECT_TREE)
 		return 0;
 	if (git_tree_lookup(out, repo, git_tree_entry_id(e)) < 0)
-		return git_fail(AG_ERROR, "cannot read the tree '%s'", name);
+		return ag_git_fail(AG_ERROR, "cannot read the tree '%s'", name);
 	return 0;
 }
 
@@ -338,7 +343,7 @@ int ag_repo_snapshot_lazy(ag_snapshot *out, ag_repo *r, const char *rev, bool la
 	if ((error = resolve_commit(&commit, repo, rev ? rev : "HEAD")) < 0)
 		goto done;
 	if (git_repository_odb(&odb, repo) < 0 || git_commit_tree(&tree, commit) < 0) {
-		error = git_fail(AG_ERROR, "cannot read commit '%s'", rev ? rev : "HEAD");
+		error = ag_git_fail(AG_ERROR, "cannot read commit '%s'", rev ? rev : "HEAD");
 		goto done;
 	}
 	git_oid_tostr(s.commit, sizeof(s.commit), git_commit_id(commit));
@@ -383,7 +388,7 @@ int ag_repo_snapshot_lazy(ag_snapshot *out, ag_repo *r, const char *rev, bool la
 		goto done;
 	w.odb = odb;
 	if (sub && git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w) < 0) {
-		error = w.error < 0 ? w.error : git_fail(AG_ERROR, "cannot read the tree '.appgen'");
+		error = w.error < 0 ? w.error : ag_git_fail(AG_ERROR, "cannot read the tree '.appgen'");
 		goto done;
 	}
 

@@ -96,10 +96,10 @@ expect_exit 1 "and fails again next time (not cached)" "$AG" build --repo "$R" -
 expect_grep "$TMP/out" '^blueprints/sales-crm.json +failed at validate \(built because: blueprint changed\)$' "--explain says it is retried"
 
 # --worktree works with the cache too (blob ids of the files on disk):
-# going back to the last good blueprint finds its tree up to date
+# going back to the last good bytes is a new version after the broken one
 cp "$BP/sales-crm.json" "$R/blueprints/sales-crm.json"
 expect_exit 0 "--worktree with the last good file" "$AG" build --repo "$R" --worktree --out "$O" --explain
-explain sales-crm 'up to date' "--worktree: the last good tree is current again"
+explain sales-crm 'rebuilt: version history changed' "--worktree: the fix is a new version"
 sed 's/"description": "/"description": "Edited. /' "$BP/sales-crm.json" > "$R/blueprints/sales-crm.json"
 expect_exit 0 "--worktree with an edit" "$AG" build --repo "$R" --worktree --out "$O" --explain
 explain sales-crm 'rebuilt: blueprint changed' "--worktree: an uncommitted edit is rebuilt"
