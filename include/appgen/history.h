@@ -40,6 +40,24 @@ typedef struct ag_history {
  */
 int ag_history_walk(ag_history *h, ag_repo *r, const char *rev);
 
+/*
+ * The same, continuing a history walked before: `base` is the history of
+ * commit `base_commit`. The walk stops when it reaches that commit on the
+ * first-parent chain and puts base's versions before the new ones; when
+ * the chain does not contain it (history rewritten), it walks to the root.
+ * `base` may be NULL. Either way the result equals a full walk.
+ */
+int ag_history_walk_from(ag_history *h, ag_repo *r, const char *rev, const ag_history *base,
+	const char *base_commit);
+
+/*
+ * A history on disk (JSON): ag_history_save() writes `h`, walked from
+ * `commit`, to `path` atomically; ag_history_load() reads it back (an
+ * absent or damaged file gives an empty history and commit "").
+ */
+int ag_history_save(const ag_history *h, const char *commit, const char *path);
+int ag_history_load(ag_history *h, char commit[41], const char *path);
+
 /* The versions of `path`, or NULL when it has none. */
 const ag_history_file *ag_history_get(const ag_history *h, const char *path);
 

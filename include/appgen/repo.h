@@ -64,6 +64,9 @@ int ag_repo_snapshot(ag_snapshot *out, ag_repo *r, const char *rev);
  */
 int ag_repo_snapshot_lazy(ag_snapshot *out, ag_repo *r, const char *rev, bool lazy);
 
+/* The full id of the commit `rev` names. 0 or AG_ENOTFOUND. */
+int ag_repo_resolve(ag_repo *r, const char *rev, char out[41]);
+
 /* Read the bytes of a lazily snapshotted file (no-op when present). */
 int ag_repo_read_file(ag_repo *r, ag_snapshot_file *f);
 

@@ -36,6 +36,40 @@ void ag_build_report_dispose(ag_build_report *r)
  * them: ag_repo_read_file). With --worktree in a Git repository the
  * history is HEAD's (none while HEAD is unborn); outside one there is none.
  */
+/*
+ * The history of `rev`, continuing the one the last build saved in
+ * <out>/.appgen/history.json (a walk of only the new commits), and saved
+ * for the next build.
+ */
+static int walk_history(ag_history *hist, ag_repo *repo, const char *rev, const ag_build_opts *o)
+{
+	ag_history base;
+	ag_buf path = AG_BUF_INIT, dir = AG_BUF_INIT;
+	char base_commit[41], commit[41];
+	int error;
+
+	memset(&base, 0, sizeof(base));
+	ag_buf_printf(&dir, "%s/.appgen", o->out ? o->out : "out");
+	ag_buf_printf(&path, "%s/history.json", dir.ptr);
+	if (ag_buf_oom(&path) || ag_buf_oom(&dir)) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	base_commit[0] = '\0';
+	if (!o->force && (error = ag_history_load(&base, base_commit, path.ptr)) < 0)
+		goto done;
+	if ((error = ag_history_walk_from(hist, repo, rev, &base, base_commit)) < 0)
+		goto done;
+	if ((error = ag_repo_resolve(repo, rev, commit)) == 0 && strcmp(commit, base_commit) != 0 &&
+		(error = ag_write_mkdirs(dir.ptr)) == 0)
+		error = ag_history_save(hist, commit, path.ptr);
+done:
+	ag_history_dispose(&base);
+	ag_buf_dispose(&path);
+	ag_buf_dispose(&dir);
+	return error;
+}
+
 static int load_snapshot(ag_snapshot *snap, ag_history *hist, ag_repo **repo, const ag_build_opts *o)
 {
 	const char *path = o->repo ? o->repo : ".";
@@ -48,7 +82,7 @@ static int load_snapshot(ag_snapshot *snap, ag_history *hist, ag_repo **repo, co
 		 * directory itself: --worktree needs no Git. */
 		if (ag_repo_open(repo, path) == 0 && *ag_repo_workdir(*repo)) {
 			if ((error = ag_snapshot_from_dir(snap, ag_repo_workdir(*repo))) == 0 &&
-				(error = ag_history_walk(hist, *repo, "HEAD")) == AG_ENOTFOUND)
+				(error = walk_history(hist, *repo, "HEAD", o)) == AG_ENOTFOUND)
 				error = 0; /* no commit yet */
 		} else {
 			error = ag_snapshot_from_dir(snap, path);
@@ -62,7 +96,7 @@ static int load_snapshot(ag_snapshot *snap, ag_history *hist, ag_repo **repo, co
 		return error;
 	if ((error = ag_repo_snapshot_lazy(snap, *repo, o->rev, true)) < 0)
 		return error;
-	return ag_history_walk(hist, *repo, snap->commit);
+	return walk_history(hist, *repo, snap->commit, o);
 }
 
 /*

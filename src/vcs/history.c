@@ -1,6 +1,11 @@
 /* history.c - blueprint versions from the first-parent chain (history.h). */
 #include "appgen/history.h"
+#include "appgen/buf.h"
+#include "appgen/front.h"
+#include "appgen/fs.h"
+#include "appgen/write.h"
 #include "vcs/vcs.h"
+#include <cjson/cJSON.h>
 
 /* Index of `path` in h->files, or where it would go (*found false). */
 static size_t find(const ag_history *h, const char *path, bool *found)
@@ -130,8 +135,40 @@ static int diff_trees(ag_history *h, const git_tree *now, const git_tree *before
 	return error;
 }
 
+/* Put base's versions of every file before h's (h holds the newer ones). */
+static int prepend(ag_history *h, const ag_history *base)
+{
+	for (size_t i = 0; i < base->count; i++) {
+		const ag_history_file *b = &base->files[i];
+		ag_history_file *f;
+		ag_version *v;
+
+		if (b->count == 0)
+			continue;
+		if (!(f = file_of(h, b->path)))
+			return ag_error_set(AG_ENOMEM, "out of memory");
+		if (!(v = malloc((b->count + f->count) * sizeof(*v))))
+			return ag_error_set(AG_ENOMEM, "out of memory");
+		memcpy(v, b->versions, b->count * sizeof(*v));
+		if (f->count)
+			memcpy(v + b->count, f->versions, f->count * sizeof(*v));
+		free(f->versions);
+		f->versions = v;
+		f->count = f->cap = b->count + f->count;
+	}
+	return 0;
+}
+
 int ag_history_walk(ag_history *h, ag_repo *r, const char *rev)
 {
+	return ag_history_walk_from(h, r, rev, NULL, NULL);
+}
+
+int ag_history_walk_from(ag_history *h, ag_repo *r, const char *rev, const ag_history *base,
+	const char *base_commit)
+{
+	git_oid stop;
+	bool stopped = false, can_stop;
 	git_repository *repo = ag_repo_git(r);
 	git_object *obj = NULL;
 	git_commit *c = NULL, *parent = NULL;
@@ -139,6 +176,7 @@ int ag_history_walk(ag_history *h, ag_repo *r, const char *rev)
 	int error = 0;
 
 	memset(h, 0, sizeof(*h));
+	can_stop = base && base_commit && git_oid_fromstr(&stop, base_commit) == 0;
 	if (git_revparse_single(&obj, repo, rev ? rev : "HEAD") < 0 ||
 		git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
 		error = ag_git_fail(AG_ENOTFOUND, "unknown revision '%s'", rev ? rev : "HEAD");
@@ -147,7 +185,12 @@ int ag_history_walk(ag_history *h, ag_repo *r, const char *rev)
 	if ((error = blueprints_tree(&now, repo, c)) < 0)
 		goto done;
 	while (c) {
-		int rc = git_commit_parentcount(c) ? git_commit_parent(&parent, c, 0) : GIT_ENOTFOUND;
+		int rc;
+		if (can_stop && git_oid_equal(git_commit_id(c), &stop)) {
+			stopped = true; /* base has the rest */
+			break;
+		}
+		rc = git_commit_parentcount(c) ? git_commit_parent(&parent, c, 0) : GIT_ENOTFOUND;
 		if (rc < 0 && rc != GIT_ENOTFOUND) {
 			error = ag_git_fail(AG_ERROR, "cannot read the parent of a commit");
 			goto done;
@@ -175,6 +218,8 @@ int ag_history_walk(ag_history *h, ag_repo *r, const char *rev)
 			f->versions[b - 1] = t;
 		}
 	}
+	if (stopped)
+		error = prepend(h, base);
 done:
 	git_tree_free(now);
 	git_tree_free(before);
@@ -202,4 +247,113 @@ void ag_history_dispose(ag_history *h)
 	}
 	free(h->files);
 	memset(h, 0, sizeof(*h));
+}
+
+/* ---- on disk ------------------------------------------------------------ */
+
+int ag_history_save(const ag_history *h, const char *commit, const char *path)
+{
+	ag_buf b = AG_BUF_INIT;
+	int error;
+
+	/* Written by hand: one line per version keeps it small and fast. */
+	ag_buf_puts(&b, "{\"format\": 1, \"commit\": ");
+	ag_buf_put_json_str(&b, commit);
+	ag_buf_puts(&b, ", \"files\": {");
+	for (size_t i = 0; i < h->count; i++) {
+		const ag_history_file *f = &h->files[i];
+		ag_buf_puts(&b, i ? ",\n" : "\n");
+		ag_buf_put_json_str(&b, f->path);
+		ag_buf_puts(&b, ": [");
+		for (size_t k = 0; k < f->count; k++) {
+			const ag_version *v = &f->versions[k];
+			ag_buf_printf(&b, "%s[\"%s\", \"%s\", %lld, %d]", k ? ", " : "", v->commit, v->blob,
+				(long long)v->time, v->tz_offset);
+		}
+		ag_buf_putc(&b, ']');
+	}
+	ag_buf_puts(&b, "\n}}\n");
+	error = ag_buf_oom(&b) ? ag_error_set(AG_ENOMEM, "out of memory")
+		: ag_write_file(path, b.ptr, b.len, 0644, NULL);
+	ag_buf_dispose(&b);
+	return error;
+}
+
+static bool is_hex40(const cJSON *s)
+{
+	if (!cJSON_IsString(s) || strlen(s->valuestring) != 40)
+		return false;
+	for (const char *p = s->valuestring; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+/* One file's versions from JSON; false when malformed. */
+static bool load_file(ag_history *h, const cJSON *list, int *error)
+{
+	ag_history_file *f;
+	const cJSON *v;
+
+	if (!cJSON_IsArray(list) || !list->string)
+		return false;
+	if (!(f = file_of(h, list->string))) {
+		*error = ag_error_set(AG_ENOMEM, "out of memory");
+		return false;
+	}
+	cJSON_ArrayForEach(v, list) {
+		const cJSON *c = cJSON_GetArrayItem(v, 0), *b = cJSON_GetArrayItem(v, 1);
+		const cJSON *t = cJSON_GetArrayItem(v, 2), *z = cJSON_GetArrayItem(v, 3);
+		ag_version *x;
+		if (!is_hex40(c) || !is_hex40(b) || !cJSON_IsNumber(t) || !cJSON_IsNumber(z))
+			return false;
+		if (f->count == f->cap) {
+			size_t cap = f->cap ? f->cap * 2 : 4;
+			ag_version *p = realloc(f->versions, cap * sizeof(*p));
+			if (!p) {
+				*error = ag_error_set(AG_ENOMEM, "out of memory");
+				return false;
+			}
+			f->versions = p;
+			f->cap = cap;
+		}
+		x = &f->versions[f->count++];
+		memcpy(x->commit, c->valuestring, 41);
+		memcpy(x->blob, b->valuestring, 41);
+		x->time = (int64_t)t->valuedouble;
+		x->tz_offset = (int)z->valuedouble;
+	}
+	return true;
+}
+
+int ag_history_load(ag_history *h, char commit[41], const char *path)
+{
+	ag_buf text = AG_BUF_INIT;
+	cJSON *root = NULL;
+	const cJSON *files, *c, *f;
+	size_t size;
+	int error = 0;
+
+	memset(h, 0, sizeof(*h));
+	commit[0] = '\0';
+	if (ag_fs_read(&text, path, (size_t)256 << 20, &size) < 0) {
+		ag_error_clear(); /* none yet */
+		goto done;
+	}
+	root = cJSON_ParseWithLength(text.ptr ? text.ptr : "", text.len);
+	c = cJSON_GetObjectItemCaseSensitive(root, "commit");
+	files = cJSON_GetObjectItemCaseSensitive(root, "files");
+	if (!is_hex40(c) || !cJSON_IsObject(files))
+		goto done;
+	cJSON_ArrayForEach(f, files) {
+		if (!load_file(h, f, &error)) {
+			ag_history_dispose(h); /* damaged: walk everything */
+			goto done;
+		}
+	}
+	memcpy(commit, c->valuestring, 41);
+done:
+	cJSON_Delete(root);
+	ag_buf_dispose(&text);
+	return error;
 }

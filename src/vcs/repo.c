@@ -209,6 +209,17 @@ done:
 	return error;
 }
 
+int ag_repo_resolve(ag_repo *r, const char *rev, char out[41])
+{
+	git_commit *c = NULL;
+	int error = resolve_commit(&c, r->git, rev ? rev : "HEAD");
+
+	if (error == 0)
+		git_oid_tostr(out, 41, git_commit_id(c));
+	git_commit_free(c);
+	return error;
+}
+
 /* A regular or executable file; symbolic links and submodules are not. */
 static bool is_file_entry(const git_tree_entry *e)
 {

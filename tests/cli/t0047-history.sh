@@ -78,4 +78,21 @@ git -C "$R" checkout -q main
 git -C "$R" merge -q --no-ff -m "merge side" side
 expect_exit 0 "build after a merge" "$AG" build --repo "$R" --out "$TMP/o6"
 [ "$(version "$TMP/o6" helpdesk)" = 6 ] && ok "a merge commit is one version (first parent only)" || bad "a merge commit is one version (first parent only)" "$(version "$TMP/o6" helpdesk)"
+
+# the history is kept in OUT/.appgen/history.json and continued: an
+# incremental walk gives what a full walk gives, also after a rewrite
+[ -f "$TMP/o6/.appgen/history.json" ] && ok "the history is saved for the next build" || bad "the history is saved for the next build"
+edit helpdesk "after merge"
+expect_exit 0 "incremental history walk" "$AG" build --repo "$R" --out "$TMP/o6"
+[ "$(version "$TMP/o6" helpdesk)" = 7 ] && ok "continued walk: version 7" || bad "continued walk: version 7" "$(version "$TMP/o6" helpdesk)"
+git -C "$R" reset -q --hard HEAD~2
+edit helpdesk "rewritten"
+expect_exit 0 "build after a history rewrite" "$AG" build --repo "$R" --out "$TMP/o6"
+"$AG" -q build --repo "$R" --out "$TMP/o7" >/dev/null 2>&1
+[ "$(version "$TMP/o6" helpdesk)" = "$(version "$TMP/o7" helpdesk)" ] && [ "$(version "$TMP/o7" helpdesk)" = 6 ] \
+	&& ok "after a rewrite the walk starts over (version 6, as a fresh build)" || bad "after a rewrite the walk starts over (version 6, as a fresh build)" "$(version "$TMP/o6" helpdesk) vs $(version "$TMP/o7" helpdesk)"
+diff -r "$TMP/o6/apps" "$TMP/o7/apps" >/dev/null && ok "and the same trees" || bad "and the same trees"
+printf '{"format": 1, "commit": "%s", "files": {"blueprints/helpdesk.json": [["x"]]}}' "$(git -C "$R" rev-parse HEAD)" > "$TMP/o6/.appgen/history.json"
+expect_exit 0 "build with a damaged history file" "$AG" build --repo "$R" --out "$TMP/o6"
+[ "$(version "$TMP/o6" helpdesk)" = 6 ] && ok "a damaged history file is walked again" || bad "a damaged history file is walked again"
 finish
