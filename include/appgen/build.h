@@ -7,6 +7,8 @@
  * rules, runs the emitters over each valid app and writes
  *   <out>/apps/<slug>/   the app tree (atomically; see write.h)
  *   <out>/dist/<slug>-v<N>.zip   with `zip`: the tree, deterministic
+ *   artifact commits     with `push`, in <out>/.appgen/artifacts.git,
+ *                        pushed to the remote of appgen.json
  *   <out>/build.json     the report
  * A file the repository commits under .appgen/ replaces the built-in
  * emitter or template of the same path (.appgen/lua/emitters/...,
@@ -37,6 +39,7 @@ typedef struct ag_build_opts {
 	unsigned jobs;     /* threads compiling and writing apps; 0 or 1 = one */
 	bool force;        /* ignore the cache: build every selected app */
 	bool zip;          /* also <out>/dist/<slug>-v<N>.zip (zip.h) */
+	bool push;         /* commit each tree to its artifact branch and push (artifact.h) */
 } ag_build_opts;
 
 typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
@@ -54,6 +57,9 @@ typedef struct ag_build_app {
 	size_t diag_count; /* diagnostics about this app's file */
 	bool cached;        /* up to date: neither parsed nor written this time */
 	bool zipped;        /* its zip is in <out>/dist/ */
+	char artifact[41];  /* with push: the artifact commit of the tree */
+	bool artifact_made, pushed; /* committed / pushed by this build */
+	char *push_error;   /* why the commit or push failed (the commit stays pending) */
 	const char *reason; /* why it was built (static text; see cache.h), NULL if cached */
 } ag_build_app;
 
@@ -63,6 +69,7 @@ typedef struct ag_build_report {
 	size_t n_apps;
 	size_t succeeded, failed, skipped;
 	size_t cached; /* of the succeeded: up to date, not rebuilt */
+	size_t push_failed; /* apps whose artifact commit or push failed */
 	double ms_total;
 } ag_build_report;
 

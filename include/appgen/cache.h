@@ -37,6 +37,7 @@ typedef struct ag_cache_app {
 	char *appgen, *emitters, *config, *blueprint, *history;
 	unsigned version;
 	size_t files, bytes;
+	char artifact[41]; /* the artifact commit of this tree ("" if none) */
 } ag_cache_app;
 
 typedef struct ag_cache {
@@ -69,6 +70,7 @@ typedef struct ag_cache_built {
 	const char *slug, *db_schema;
 	unsigned version;
 	size_t files, bytes;
+	const char *artifact; /* NULL or "" if none */
 } ag_cache_built;
 int ag_cache_put(ag_cache *c, const char *file, const ag_cache_inputs *in, const ag_cache_built *b);
 

@@ -61,5 +61,6 @@ AG_DIAG_CODE(SPEC1_VALUE,      "E603", "spec-invalid-value", "a backend-spec val
 AG_DIAG_CODE(EMITTER_ERROR,    "E701", "emitter-error",      "an emitter failed")
 AG_DIAG_CODE(EMITTER_BUDGET,   "E702", "emitter-budget",     "an emitter ran past its instruction budget")
 AG_DIAG_CODE(EMITTER_MEMORY,   "E703", "emitter-memory",     "an emitter ran past its memory cap")
+AG_DIAG_CODE(BAD_CONFIG,       "E801", "invalid-config",     "appgen.json is not what appgen reads")
 AG_DIAG_CODE(UNUSED_TABLE,     "W901", "unreachable-table",  "no role may read a table")
 AG_DIAG_CODE(NO_EFFECT,        "W902", "no-effect",          "a rule or option that has no effect")

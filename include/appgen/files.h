@@ -48,6 +48,13 @@ int ag_files_add(ag_files *f, const char *path, const void *data, size_t len, un
 	const char *emitter, bool replace);
 const ag_file *ag_files_get(const ag_files *f, const char *path);
 
+/*
+ * Add every regular file under directory `dir` (recursively; links and
+ * other special files are skipped), with mode 0755 when the owner may
+ * execute it, else 0644. Used to read back a tree written before.
+ */
+int ag_files_load_dir(ag_files *f, const char *dir);
+
 /* Add a string to a list unless present; the list stays sorted. */
 int ag_strlist_add(ag_strlist *l, const char *s);
 void ag_strlist_dispose(ag_strlist *l);

@@ -1,5 +1,6 @@
 /* build.c - snapshot -> front end -> emitters -> app trees + build.json. */
 #include "appgen/build.h"
+#include "appgen/artifact.h"
 #include "appgen/cache.h"
 #include "appgen/files.h"
 #include "appgen/front.h"
@@ -25,6 +26,7 @@ void ag_build_report_dispose(ag_build_report *r)
 		free(r->apps[i].file);
 		free(r->apps[i].slug);
 		free(r->apps[i].db_schema);
+		free(r->apps[i].push_error);
 	}
 	free(r->apps);
 	memset(r, 0, sizeof(*r));
@@ -226,6 +228,13 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
 		cJSON_AddNumberToObject(o, "written", (double)a->written);
 		cJSON_AddBoolToObject(o, "cached", a->cached);
+		if (a->artifact[0]) {
+			cJSON_AddStringToObject(o, "artifact", a->artifact);
+			cJSON_AddBoolToObject(o, "artifactCommitted", a->artifact_made);
+			cJSON_AddBoolToObject(o, "pushed", a->pushed);
+		}
+		if (a->push_error)
+			cJSON_AddStringToObject(o, "pushError", a->push_error);
 		if (a->zipped) {
 			ag_buf z = AG_BUF_INIT;
 			ag_buf_printf(&z, "dist/%s-v%u.zip", a->slug, a->version);
@@ -250,6 +259,7 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 	cJSON_AddNumberToObject(t, "failed", (double)r->failed);
 	cJSON_AddNumberToObject(t, "skipped", (double)r->skipped);
 	cJSON_AddNumberToObject(t, "cached", (double)r->cached);
+	cJSON_AddNumberToObject(t, "pushFailed", (double)r->push_failed);
 	cJSON_AddNumberToObject(t, "ms", r->ms_total);
 	ag_json_write(&text, root);
 	cJSON_Delete(root);
@@ -511,11 +521,101 @@ static ag_ir *stub_ir(const ag_build_app *a, const ag_cache_app *c)
 	return ir;
 }
 
+/* Push attempts and the first delay (doubling), APPGEN_PUSH_DELAY_MS to override. */
+#define PUSH_ATTEMPTS 3
+#define PUSH_DELAY_MS 1000
+
+/*
+ * Commit every built app's tree to its artifact branch (apps the cache
+ * skipped only when their tree is not the branch's tip yet) and push what
+ * is pending. A failure is the app's (stage "push"); the others go on.
+ */
+static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap, const ag_build_opts *o,
+	const ag_artifact_config *cfg)
+{
+	const char *out = o->out ? o->out : "out";
+	const char *env = getenv("APPGEN_PUSH_DELAY_MS");
+	unsigned delay = env && *env ? (unsigned)strtoul(env, NULL, 10) : PUSH_DELAY_MS;
+	ag_artifacts *arts = NULL;
+	ag_buf path = AG_BUF_INIT;
+	int error = 0;
+
+	ag_buf_printf(&path, "%s/.appgen/artifacts.git", out);
+	if (ag_buf_oom(&path)) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if ((error = ag_artifacts_open(&arts, path.ptr, cfg)) < 0)
+		goto done;
+	for (size_t i = 0; i < r->n_apps; i++) {
+		ag_build_app *a = &r->apps[i];
+		const ag_cache_app *c = ag_cache_get(cache, a->file);
+		char tip[41];
+		ag_files files;
+		bool made = false, pushed = false;
+		int e = 0;
+
+		if (a->status != AG_APP_SUCCEEDED)
+			continue;
+		a->stage = "push";
+		ag_files_init(&files);
+		if ((e = ag_artifact_tip(arts, a->slug, tip)) == 0 &&
+			!(a->cached && c && c->artifact[0] && strcmp(c->artifact, tip) == 0)) {
+			ag_buf_clear(&path);
+			ag_buf_printf(&path, "%s/apps/%s", out, a->slug);
+			e = ag_buf_oom(&path) ? ag_error_set(AG_ENOMEM, "out of memory") : ag_files_load_dir(&files, path.ptr);
+			if (e == 0)
+				e = ag_artifact_commit(arts, &files, &(ag_artifact_source){ a->slug, a->file, a->version,
+					snap->commit, snap->time, snap->tz_offset }, tip, &made);
+		}
+		ag_files_dispose(&files);
+		if (e == 0)
+			e = ag_artifact_push(arts, a->slug, PUSH_ATTEMPTS, delay, &pushed);
+		if (e == AG_ENOMEM) {
+			error = e;
+			break;
+		}
+		memcpy(a->artifact, tip, sizeof(a->artifact));
+		a->artifact_made = made;
+		a->pushed = pushed;
+		if (e < 0) {
+			/* the commit (if any) stays in the staging repository */
+			a->push_error = strdup(ag_error_last());
+			r->push_failed++;
+		} else if (c && tip[0] && (e = ag_cache_put(cache, a->file, &(ag_cache_inputs){ c->appgen, c->emitters,
+			c->config, c->blueprint, c->history }, &(ag_cache_built){ c->slug, c->db_schema, c->version,
+			c->files, c->bytes, tip })) < 0) {
+			error = e;
+			break;
+		}
+	}
+done:
+	ag_artifacts_free(arts);
+	ag_buf_dispose(&path);
+	return error;
+}
+
+/* With --push: the artifact repositories appgen.json configures. */
+static int push_config(ag_artifact_config *cfg, const ag_snapshot *snap, ag_repo *repo, ag_diags *d)
+{
+	const char *base = repo && *ag_repo_workdir(repo) ? ag_repo_workdir(repo) : NULL;
+	int error = ag_artifact_config_parse(cfg, snap->config ? snap->config->data : NULL,
+		snap->config ? snap->config->len : 0, base, d);
+
+	if (error == AG_EINVALID)
+		return ag_error_set(AG_EINVALID, "appgen.json is not valid");
+	if (error == 0 && cfg->layout == AG_ARTIFACT_NONE)
+		return ag_error_set(AG_ENOTFOUND, "--push needs \"artifacts\" in appgen.json (e.g. {\"artifacts\": "
+			"{\"layout\": \"branch-per-app\", \"remote\": \"../artifacts.git\"}})");
+	return error;
+}
+
 int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_build_progress progress,
 	void *payload)
 {
 	const char *out = o->out ? o->out : "out";
 	ag_snapshot snap;
+	ag_artifact_config artifacts;
 	ag_history hist;
 	char (*history)[AG_HASH_HEXSZ + 1] = NULL;
 	ag_repo *repo = NULL;
@@ -534,9 +634,11 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	memset(r, 0, sizeof(*r));
 	memset(&snap, 0, sizeof(snap));
 	memset(&hist, 0, sizeof(hist));
+	memset(&artifacts, 0, sizeof(artifacts));
 	memset(&cache, 0, sizeof(cache));
 	memset(&p, 0, sizeof(p));
-	if ((error = load_snapshot(&snap, &hist, &repo, o)) < 0)
+	if ((error = load_snapshot(&snap, &hist, &repo, o)) < 0 ||
+		(o->push && (error = push_config(&artifacts, &snap, repo, d)) < 0))
 		goto done;
 	memcpy(r->commit, snap.commit, sizeof(r->commit));
 	n = snap.n_blueprints;
@@ -666,9 +768,11 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		now.history = history[i];
 		if (todo[i] && a->status == AG_APP_SUCCEEDED &&
 			(error = ag_cache_put(&cache, a->file, &now, &(ag_cache_built){ a->slug,
-				a->db_schema, a->version, a->files, a->bytes })) < 0)
+				a->db_schema, a->version, a->files, a->bytes, NULL })) < 0)
 			goto done;
 	}
+	if (o->push && (error = publish(r, &cache, &snap, o, &artifacts)) < 0)
+		goto done;
 	/* Forget blueprints that are gone (both lists are sorted by path). */
 	for (size_t k = cache.count, i = n; k-- > 0;) {
 		while (i > 0 && strcmp(r->apps[i - 1].file, cache.apps[k].file) > 0)
@@ -693,6 +797,7 @@ done:
 	free(todo);
 	free(history);
 	ag_history_dispose(&hist);
+	ag_artifact_config_dispose(&artifacts);
 	ag_repo_free(repo);
 	ag_cache_dispose(&cache);
 	ag_snapshot_dispose(&snap);

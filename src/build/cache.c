@@ -87,6 +87,8 @@ int ag_cache_put(ag_cache *c, const char *file, const ag_cache_inputs *in, const
 	a.version = b->version;
 	a.files = b->files;
 	a.bytes = b->bytes;
+	if (b->artifact && strlen(b->artifact) == 40)
+		memcpy(a.artifact, b->artifact, 41);
 	if (found) {
 		app_dispose(&c->apps[i]);
 		c->apps[i] = a;
@@ -162,6 +164,7 @@ static bool load_app(ag_cache *c, const cJSON *o, int *error)
 	const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(o, "bytes");
 	const cJSON *slug = cJSON_GetObjectItemCaseSensitive(o, "slug");
 	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(o, "dbSchema");
+	const cJSON *artifact = cJSON_GetObjectItemCaseSensitive(o, "artifact");
 
 	if (!cJSON_IsObject(o) || !o->string || !cJSON_IsNumber(version) || !cJSON_IsNumber(files) ||
 		!cJSON_IsNumber(bytes) || !cJSON_IsString(slug) || !cJSON_IsString(schema))
@@ -174,7 +177,8 @@ static bool load_app(ag_cache *c, const cJSON *o, int *error)
 	}
 	in = (ag_cache_inputs){ v[0], v[1], v[2], v[3], v[4] };
 	*error = ag_cache_put(c, o->string, &in, &(ag_cache_built){ slug->valuestring, schema->valuestring,
-		(unsigned)version->valuedouble, (size_t)files->valuedouble, (size_t)bytes->valuedouble });
+		(unsigned)version->valuedouble, (size_t)files->valuedouble, (size_t)bytes->valuedouble,
+		cJSON_IsString(artifact) ? artifact->valuestring : NULL });
 	return *error == 0;
 }
 
@@ -234,6 +238,8 @@ int ag_cache_save(const ag_cache *c, const char *out)
 		cJSON_AddNumberToObject(o, "version", a->version);
 		cJSON_AddNumberToObject(o, "files", (double)a->files);
 		cJSON_AddNumberToObject(o, "bytes", (double)a->bytes);
+		if (a->artifact[0])
+			cJSON_AddStringToObject(o, "artifact", a->artifact);
 	}
 	ag_json_write(&text, root);
 	ag_buf_putc(&text, '\n');

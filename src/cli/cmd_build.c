@@ -105,7 +105,9 @@ static int run(int argc, char **argv, const cli_opts *o)
 			}
 		} else if (!strcmp(a, "--zip")) {
 			opts.zip = true;
-		} else if (!strcmp(a, "--push") || !strcmp(a, "--site")) {
+		} else if (!strcmp(a, "--push")) {
+			opts.push = true;
+		} else if (!strcmp(a, "--site")) {
 			free(apps);
 			return cli_fail(EXIT_USAGE, "build: %s is not available yet in this version", a);
 		} else {
@@ -118,12 +120,23 @@ static int run(int argc, char **argv, const cli_opts *o)
 		free(apps);
 		return cli_usage("build", "--worktree and --rev exclude each other");
 	}
+	if (opts.worktree && opts.push) {
+		free(apps);
+		return cli_usage("build", "--push publishes commits: it cannot take --worktree");
+	}
 	ag_diags_init(&d);
 	pc.o = o;
 	pc.d = &d;
 	error = ag_build_run(&rep, &opts, &d, progress, &pc);
 	if (error == AG_ENOTFOUND) {
 		rc = cli_fail(EXIT_ENV, "%s", ag_error_last());
+		goto done;
+	}
+	if (error == AG_EINVALID) {
+		/* appgen.json itself is wrong: its diagnostics say where */
+		ag_diags_render_text(&text, &d, o->color);
+		rc = cli_write(stderr, &text);
+		rc = rc ? rc : cli_fail(EXIT_FAILED, "%s", ag_error_last());
 		goto done;
 	}
 	if (error < 0) {
@@ -139,7 +152,14 @@ static int run(int argc, char **argv, const cli_opts *o)
 			opts.out ? opts.out : "out", rep.cached, rep.failed, rep.skipped ? ", some skipped" : "");
 	if ((rc = cli_write(stderr, &text)))
 		goto done;
-	rc = rep.failed ? EXIT_FAILED : EXIT_OK;
+	for (size_t i = 0; i < rep.n_apps; i++)
+		if (rep.apps[i].push_error)
+			fprintf(stderr, "appgen: %s\n", rep.apps[i].push_error);
+	if (rep.push_failed)
+		fprintf(stderr, "appgen: %zu app%s not pushed; their commits stay in %s/.appgen/artifacts.git and "
+			"the next build pushes them\n", rep.push_failed, rep.push_failed == 1 ? "" : "s",
+			opts.out ? opts.out : "out");
+	rc = rep.push_failed ? EXIT_ENV : rep.failed ? EXIT_FAILED : EXIT_OK;
 done:
 	ag_build_report_dispose(&rep);
 	ag_diags_dispose(&d);
@@ -151,7 +171,7 @@ done:
 const cli_cmd cli_cmd_build = {
 	"build", run, "compile the blueprints of a Git revision into app trees",
 	"usage: appgen build [--repo DIR] [--rev REV | --worktree] [--out DIR] [--app SLUG]...\n"
-	"                    [--jobs N] [--shard I/N] [--zip] [--force] [--explain]\n\n"
+	"                    [--jobs N] [--shard I/N] [--zip] [--push] [--force] [--explain]\n\n"
 	"Reads blueprints/*.json from the commit REV (default HEAD) of the repository\n"
 	"at DIR (default .), checks them like `appgen check`, and writes for each\n"
 	"valid app the tree OUT/apps/<slug>/ (default OUT is out/) and the report\n"
@@ -169,9 +189,16 @@ const cli_cmd cli_cmd_build = {
 	"  --shard I/N    build the I-th of N stable shards of the apps\n"
 	"  --zip          also write OUT/dist/<slug>-v<N>.zip, a deterministic zip of\n"
 	"                 the tree (sorted entries, fixed times and modes)\n"
+	"  --push         commit each app's tree to its artifact repository (appgen.json\n"
+	"                 \"artifacts\": branch-per-app or repo-per-app) and push it;\n"
+	"                 commits are reproducible (author appgen, the source commit's\n"
+	"                 time); an unchanged tree makes no commit; a failed push is\n"
+	"                 retried, then kept for the next build (exit 3). ssh keys come\n"
+	"                 from the agent, https tokens from APPGEN_GIT_TOKEN or\n"
+	"                 GITHUB_TOKEN\n"
 	"  --force        rebuild every app, whatever the cache says\n"
 	"  --explain      print why each app was rebuilt (or that it is up to date)\n\n"
-	"--push and --site are not available yet.\n\n"
-	"exit: 0 all apps built, 1 some app failed, 2 usage error, 3 no repository\n"
-	"or revision\n"
+	"--site is not available yet.\n\n"
+	"exit: 0 all apps built, 1 some app failed (or appgen.json is invalid),\n"
+	"2 usage error, 3 no repository or revision, or a push failed\n"
 };

@@ -1,5 +1,7 @@
 /* files.c - the in-memory app tree: sorted, unique, safe paths. */
 #include "appgen/files.h"
+#include "appgen/fs.h"
+#include <sys/stat.h>
 
 void ag_files_init(ag_files *f)
 {
@@ -146,4 +148,49 @@ int ag_strlist_add(ag_strlist *l, const char *s)
 		return ag_error_set(AG_ENOMEM, "out of memory");
 	l->count++;
 	return 0;
+}
+
+/* Add the files under dir/rel (rel "" for dir itself) to f. */
+static int load_dir(ag_files *f, const char *dir, const char *rel)
+{
+	ag_buf full = AG_BUF_INIT, path = AG_BUF_INIT, data = AG_BUF_INIT;
+	char **names = NULL;
+	int error;
+
+	ag_buf_printf(&full, "%s%s%s", dir, *rel ? "/" : "", rel);
+	if (ag_buf_oom(&full))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if ((error = ag_fs_list(&names, full.ptr, "", AG_FS_LIST_HIDDEN)) < 0)
+		goto done;
+	for (size_t i = 0; names[i] && !error; i++) {
+		struct stat st;
+		size_t size;
+		ag_buf_clear(&path);
+		ag_buf_printf(&path, "%s%s%s", rel, *rel ? "/" : "", names[i]);
+		ag_buf_clear(&full);
+		ag_buf_printf(&full, "%s/%s", dir, path.ptr);
+		if (ag_buf_oom(&path) || ag_buf_oom(&full)) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+		} else if (lstat(full.ptr, &st) < 0) {
+			error = ag_error_os(AG_EIO, "cannot stat '%s'", full.ptr);
+		} else if (S_ISDIR(st.st_mode)) {
+			error = load_dir(f, dir, path.ptr);
+		} else if (S_ISREG(st.st_mode)) {
+			ag_buf_clear(&data);
+			if ((error = ag_fs_read(&data, full.ptr, (size_t)1 << 30, &size)) == 0)
+				error = ag_files_add(f, path.ptr, data.ptr ? data.ptr : "", data.len,
+					st.st_mode & 0100 ? 0755 : 0644, "disk", false);
+		}
+	}
+done:
+	ag_fs_list_free(names);
+	ag_buf_dispose(&full);
+	ag_buf_dispose(&path);
+	ag_buf_dispose(&data);
+	return error;
+}
+
+int ag_files_load_dir(ag_files *f, const char *dir)
+{
+	return load_dir(f, dir, "");
 }

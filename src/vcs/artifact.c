@@ -1,0 +1,513 @@
+/* artifact.c - commits of app trees in a staging repository, and pushes. */
+#include "appgen/artifact.h"
+#include "appgen/buf.h"
+#include "appgen/json.h"
+#include "vcs/vcs.h"
+#include <time.h>
+
+#define AUTHOR_NAME "appgen"
+#define AUTHOR_EMAIL "appgen@appgen.invalid"
+
+struct ag_artifacts {
+	ag_repo *repo;
+	const ag_artifact_config *config;
+};
+
+/* ---- appgen.json ------------------------------------------------------ */
+
+static const char *layout_names[] = { "", "branch-per-app", "repo-per-app" };
+
+static int config_error(const ag_json *doc, ag_diags *d, const cJSON *node, const char *hint,
+	const char *msg)
+{
+	ag_json_diag(doc, d, AG_SEV_ERROR, AG_D_BAD_CONFIG, ag_json_loc_of(doc, node)->value, hint, "%s", msg);
+	return AG_EINVALID;
+}
+
+static int parse_artifacts(ag_artifact_config *c, const ag_json *doc, const cJSON *a, ag_diags *d)
+{
+	const cJSON *layout = cJSON_GetObjectItemCaseSensitive(a, "layout");
+	const cJSON *remote = cJSON_GetObjectItemCaseSensitive(a, "remote");
+	const cJSON *branch = cJSON_GetObjectItemCaseSensitive(a, "branch");
+	const cJSON *k;
+	ag_buf ref = AG_BUF_INIT;
+	int valid = 0;
+
+	if (!cJSON_IsObject(a))
+		return config_error(doc, d, a, "e.g. {\"layout\": \"branch-per-app\", \"remote\": \"../artifacts.git\"}",
+			"\"artifacts\" must be an object");
+	cJSON_ArrayForEach(k, a)
+		if (strcmp(k->string, "layout") && strcmp(k->string, "remote") && strcmp(k->string, "branch"))
+			return config_error(doc, d, k, "the keys are layout, remote and branch",
+				"unknown key in \"artifacts\"");
+	if (!cJSON_IsString(layout) || (strcmp(layout->valuestring, layout_names[1]) &&
+		strcmp(layout->valuestring, layout_names[2])))
+		return config_error(doc, d, layout ? layout : a, NULL,
+			"\"layout\" must be \"branch-per-app\" or \"repo-per-app\"");
+	c->layout = strcmp(layout->valuestring, layout_names[1]) == 0 ? AG_ARTIFACT_BRANCH_PER_APP
+		: AG_ARTIFACT_REPO_PER_APP;
+	if (!cJSON_IsString(remote) || !*remote->valuestring)
+		return config_error(doc, d, remote ? remote : a, "a path, file://, ssh or https URL",
+			"\"remote\" must be a non-empty string");
+	if ((c->layout == AG_ARTIFACT_REPO_PER_APP) != (strstr(remote->valuestring, "{slug}") != NULL))
+		return config_error(doc, d, remote, NULL, c->layout == AG_ARTIFACT_REPO_PER_APP
+			? "a repo-per-app \"remote\" needs {slug}, which becomes each app's slug"
+			: "a branch-per-app \"remote\" is one repository: it cannot hold {slug}");
+	if (branch && c->layout != AG_ARTIFACT_REPO_PER_APP)
+		return config_error(doc, d, branch, "branch-per-app uses apps/<slug>",
+			"\"branch\" is for the repo-per-app layout");
+	if (branch) {
+		if (cJSON_IsString(branch))
+			ag_buf_printf(&ref, "refs/heads/%s", branch->valuestring);
+		if (!ag_buf_oom(&ref) && ref.len)
+			git_reference_name_is_valid(&valid, ref.ptr);
+		ag_buf_dispose(&ref);
+		if (!valid)
+			return config_error(doc, d, branch, NULL, "\"branch\" must be a valid branch name");
+	}
+	c->remote = strdup(remote->valuestring);
+	c->branch = strdup(branch ? branch->valuestring : "main");
+	if (!c->remote || !c->branch)
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	return 0;
+}
+
+int ag_artifact_config_parse(ag_artifact_config *c, const char *text, size_t len, const char *base,
+	ag_diags *d)
+{
+	ag_json *doc = NULL;
+	const cJSON *root, *a;
+	int error;
+
+	memset(c, 0, sizeof(*c));
+	if (base && *base && !(c->base = strdup(base)))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if (!text)
+		return 0;
+	if ((error = ag_json_parse(&doc, "appgen.json", text, len, d)) < 0)
+		return error;
+	root = ag_json_root(doc);
+	if (!cJSON_IsObject(root))
+		error = config_error(doc, d, root, NULL, "appgen.json must hold an object");
+	else if ((a = cJSON_GetObjectItemCaseSensitive(root, "artifacts")))
+		error = parse_artifacts(c, doc, a, d);
+	ag_json_free(doc);
+	if (error < 0)
+		ag_artifact_config_dispose(c);
+	return error;
+}
+
+void ag_artifact_config_dispose(ag_artifact_config *c)
+{
+	free(c->remote);
+	free(c->branch);
+	free(c->base);
+	memset(c, 0, sizeof(*c));
+}
+
+/* A local path that does not start at the root: no scheme ("x://"),
+ * not scp-like ("host:path", a ':' before any '/'), not absolute. */
+static bool relative_path(const char *url)
+{
+	const char *colon = strchr(url, ':'), *slash = strchr(url, '/');
+
+	if (url[0] == '/' || strstr(url, "://"))
+		return false;
+	return !colon || (slash && slash < colon);
+}
+
+char *ag_artifact_url(const ag_artifact_config *c, const char *slug)
+{
+	ag_buf b = AG_BUF_INIT;
+	const char *s = c->remote, *hit;
+
+	if (c->base && relative_path(s))
+		ag_buf_printf(&b, "%s/", c->base);
+	while ((hit = strstr(s, "{slug}"))) {
+		ag_buf_put(&b, s, (size_t)(hit - s));
+		ag_buf_puts(&b, slug);
+		s = hit + 6;
+	}
+	ag_buf_puts(&b, s);
+	return ag_buf_oom(&b) ? (ag_buf_dispose(&b), NULL) : ag_buf_detach(&b);
+}
+
+/* ---- the staging repository ------------------------------------------ */
+
+int ag_artifacts_open(ag_artifacts **out, const char *path, const ag_artifact_config *c)
+{
+	ag_artifacts *a = calloc(1, sizeof(*a));
+	git_repository *g = NULL;
+	int error;
+
+	*out = NULL;
+	if (!a)
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	a->config = c;
+	/* ag_repo_open runs git_libgit2_init; a bare repository opens too */
+	if (git_repository_open_bare(&g, path) < 0 && git_repository_init(&g, path, 1) < 0) {
+		free(a);
+		return ag_git_fail(AG_ERROR, "cannot make the staging repository '%s'", path);
+	}
+	git_repository_free(g);
+	if ((error = ag_repo_open(&a->repo, path)) < 0) {
+		free(a);
+		return error;
+	}
+	*out = a;
+	return 0;
+}
+
+void ag_artifacts_free(ag_artifacts *a)
+{
+	if (!a)
+		return;
+	ag_repo_free(a->repo);
+	free(a);
+}
+
+static void ref_name(ag_buf *b, const char *prefix, const char *slug)
+{
+	ag_buf_clear(b);
+	ag_buf_printf(b, "%s/apps/%s", prefix, slug);
+}
+
+/* The id a reference points at; false when there is no such reference. */
+static bool ref_target(git_repository *g, const char *name, git_oid *out)
+{
+	return git_reference_name_to_id(out, g, name) == 0;
+}
+
+int ag_artifact_tip(ag_artifacts *a, const char *slug, char out[41])
+{
+	ag_buf name = AG_BUF_INIT;
+	git_oid id;
+
+	out[0] = '\0';
+	ref_name(&name, "refs/heads", slug);
+	if (ag_buf_oom(&name))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if (ref_target(ag_repo_git(a->repo), name.ptr, &id))
+		git_oid_tostr(out, 41, &id);
+	ag_buf_dispose(&name);
+	return 0;
+}
+
+/* The tree of files[from, to), whose paths all start with `prefix_len`
+ * bytes of directory prefix. */
+static int write_tree(git_oid *out, git_repository *g, const ag_files *files, size_t from, size_t to,
+	size_t prefix_len)
+{
+	git_treebuilder *tb = NULL;
+	ag_buf name = AG_BUF_INIT;
+	int error = 0;
+
+	if (git_treebuilder_new(&tb, g, NULL) < 0)
+		return ag_git_fail(AG_ERROR, "cannot make a tree");
+	for (size_t i = from; i < to && !error;) {
+		const char *rest = files->items[i].path + prefix_len;
+		const char *slash = strchr(rest, '/');
+		git_oid id;
+		ag_buf_clear(&name);
+		if (!slash) {
+			const ag_file *f = &files->items[i];
+			ag_buf_puts(&name, rest);
+			if (git_blob_create_from_buffer(&id, g, f->data, f->len) < 0 ||
+				git_treebuilder_insert(NULL, tb, name.ptr, &id,
+					f->mode == 0755 ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB) < 0)
+				error = ag_git_fail(AG_ERROR, "cannot store '%s'", f->path);
+			i++;
+			continue;
+		}
+		/* a directory: every following path with the same prefix */
+		size_t dirlen = (size_t)(slash - rest), j = i;
+		while (j < to && strncmp(files->items[j].path + prefix_len, rest, dirlen + 1) == 0)
+			j++;
+		ag_buf_put(&name, rest, dirlen);
+		if (ag_buf_oom(&name))
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+		else if ((error = write_tree(&id, g, files, i, j, prefix_len + dirlen + 1)) == 0 &&
+			git_treebuilder_insert(NULL, tb, name.ptr, &id, GIT_FILEMODE_TREE) < 0)
+			error = ag_git_fail(AG_ERROR, "cannot store the directory '%s'", name.ptr);
+		i = j;
+	}
+	if (!error && git_treebuilder_write(out, tb) < 0)
+		error = ag_git_fail(AG_ERROR, "cannot write a tree");
+	git_treebuilder_free(tb);
+	ag_buf_dispose(&name);
+	return error;
+}
+
+/* ---- talking to the remote ------------------------------------------- */
+
+typedef struct remote_ctx {
+	int ssh_tries, token_tries;
+	char *rejected; /* a ref the remote refused, with its reason */
+} remote_ctx;
+
+/* ssh keys from the agent; https with the token from the environment. One
+ * try each: a refused credential must not loop. */
+static int credentials(git_credential **out, const char *url, const char *user, unsigned int allowed,
+	void *payload)
+{
+	remote_ctx *ctx = payload;
+	const char *token = getenv("APPGEN_GIT_TOKEN");
+
+	(void)url;
+	if (!token || !*token)
+		token = getenv("GITHUB_TOKEN");
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && ctx->ssh_tries++ == 0)
+		return git_credential_ssh_key_from_agent(out, user ? user : "git");
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && *token && ctx->token_tries++ == 0)
+		return git_credential_userpass_plaintext_new(out, "x-access-token", token);
+	return GIT_PASSTHROUGH;
+}
+
+static int update_reference(const char *refname, const char *status, void *payload)
+{
+	remote_ctx *ctx = payload;
+	ag_buf b = AG_BUF_INIT;
+
+	if (status && !ctx->rejected) {
+		ag_buf_printf(&b, "%s: %s", refname, status);
+		ctx->rejected = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b);
+		ag_buf_dispose(&b);
+	}
+	return 0;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* The local ref for an app's branch, and the remote's name for it. */
+static int refspec(ag_buf *b, const ag_artifacts *a, const char *slug, bool fetch)
+{
+	ag_buf remote_ref = AG_BUF_INIT;
+
+	if (a->config->layout == AG_ARTIFACT_REPO_PER_APP)
+		ag_buf_printf(&remote_ref, "refs/heads/%s", a->config->branch);
+	else
+		ag_buf_printf(&remote_ref, "refs/heads/apps/%s", slug);
+	ag_buf_clear(b);
+	if (fetch)
+		ag_buf_printf(b, "+%s:refs/fetched/apps/%s", remote_ref.ptr, slug);
+	else
+		ag_buf_printf(b, "refs/heads/apps/%s:%s", slug, remote_ref.ptr);
+	ag_buf_dispose(&remote_ref);
+	return ag_buf_oom(b) ? ag_error_set(AG_ENOMEM, "out of memory") : 0;
+}
+
+/* Fetch the remote's branch of an app into refs/fetched/apps/<slug> (a
+ * remote without that branch leaves it absent). */
+static int fetch_branch(ag_artifacts *a, const char *slug)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	git_remote *remote = NULL;
+	git_fetch_options fo;
+	remote_ctx ctx = { 0, 0, NULL };
+	ag_buf spec = AG_BUF_INIT;
+	char *url = ag_artifact_url(a->config, slug);
+	char *specs[1];
+	git_strarray arr = { specs, 1 };
+	int error;
+
+	if (!url)
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if ((error = refspec(&spec, a, slug, true)) < 0)
+		goto done;
+	specs[0] = spec.ptr;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.credentials = credentials;
+	fo.callbacks.payload = &ctx;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (git_remote_create_anonymous(&remote, g, url) < 0 ||
+		git_remote_fetch(remote, &arr, &fo, "appgen: fetch artifacts") < 0)
+		error = ag_git_fail(AG_ERROR, "cannot fetch the artifacts of %s from '%s'", slug, url);
+done:
+	git_remote_free(remote);
+	ag_buf_dispose(&spec);
+	free(url);
+	return error;
+}
+
+static int set_ref(git_repository *g, const char *prefix, const char *slug, const git_oid *id, const char *why)
+{
+	ag_buf name = AG_BUF_INIT;
+	git_reference *ref = NULL;
+	int error = 0;
+
+	ref_name(&name, prefix, slug);
+	if (ag_buf_oom(&name))
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+	else if (git_reference_create(&ref, g, name.ptr, id, 1, why) < 0)
+		error = ag_git_fail(AG_ERROR, "cannot update %s", name.ptr);
+	git_reference_free(ref);
+	ag_buf_dispose(&name);
+	return error;
+}
+
+/*
+ * The parent of an app's next artifact commit. The remote's branch is
+ * fetched first: when it has moved past what the staging branch knows
+ * (another machine published, or this is a fresh out dir), the next
+ * commit builds on it; when the staging branch is ahead (commits not
+ * pushed yet), on those. Offline, on the staging branch.
+ */
+static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, bool *has_parent)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	ag_buf name = AG_BUF_INIT;
+	git_oid local, remote;
+	bool has_local, has_remote = false;
+	int error;
+
+	ref_name(&name, "refs/heads", slug);
+	if (ag_buf_oom(&name))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	has_local = ref_target(g, name.ptr, &local);
+	if ((error = fetch_branch(a, slug)) < 0 && !has_local)
+		goto done; /* nothing to build on, and the remote cannot say */
+	if (error == 0) {
+		ref_name(&name, "refs/fetched", slug);
+		has_remote = !ag_buf_oom(&name) && ref_target(g, name.ptr, &remote);
+	}
+	error = 0;
+	*has_parent = has_local || has_remote;
+	if (has_remote) {
+		bool ahead = has_local && (git_oid_equal(&local, &remote) ||
+			git_graph_descendant_of(g, &local, &remote) == 1);
+		*parent = ahead ? local : remote;
+		/* the remote has `remote`: what is beyond it is pending */
+		if ((error = set_ref(g, "refs/pushed", slug, &remote, "appgen: fetched")) == 0 && !ahead)
+			error = set_ref(g, "refs/heads", slug, &remote, "appgen: fetched");
+	} else if (has_local) {
+		*parent = local;
+	}
+done:
+	ag_buf_dispose(&name);
+	return error;
+}
+
+/* ---- commit and push -------------------------------------------------- */
+
+int ag_artifact_commit(ag_artifacts *a, const ag_files *files, const ag_artifact_source *src,
+	char out_commit[41], bool *made)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	ag_buf name = AG_BUF_INIT, msg = AG_BUF_INIT;
+	git_oid tree_id, parent_id, id;
+	git_tree *tree = NULL;
+	git_commit *parent = NULL;
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	bool has_parent;
+	int error;
+
+	*made = false;
+	out_commit[0] = '\0';
+	ref_name(&name, "refs/heads", src->slug);
+	if (ag_buf_oom(&name))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if ((error = choose_parent(a, src->slug, &parent_id, &has_parent)) < 0)
+		goto done;
+	if ((error = write_tree(&tree_id, g, files, 0, files->count, 0)) < 0)
+		goto done;
+	if (has_parent) {
+		if (git_commit_lookup(&parent, g, &parent_id) < 0) {
+			error = ag_git_fail(AG_ERROR, "cannot read the artifact commit of %s", src->slug);
+			goto done;
+		}
+		if (git_oid_equal(git_commit_tree_id(parent), &tree_id)) {
+			git_oid_tostr(out_commit, 41, &parent_id); /* no change, no commit */
+			goto done;
+		}
+	}
+	ag_buf_printf(&msg, "%s v%u\n\nBuilt by appgen from %s (%s, version %u).\n", src->slug, src->version,
+		src->commit, src->file, src->version);
+	if (ag_buf_oom(&msg)) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (git_tree_lookup(&tree, g, &tree_id) < 0 ||
+		git_signature_new(&sig, AUTHOR_NAME, AUTHOR_EMAIL, (git_time_t)src->time, src->tz_offset) < 0 ||
+		git_commit_create(&id, g, NULL, sig, sig, NULL, msg.ptr, tree, has_parent ? 1 : 0,
+			(const git_commit **)&parent) < 0 ||
+		git_reference_create(&ref, g, name.ptr, &id, 1, "appgen: artifact") < 0) {
+		error = ag_git_fail(AG_ERROR, "cannot commit the artifact of %s", src->slug);
+		goto done;
+	}
+	git_oid_tostr(out_commit, 41, &id);
+	*made = true;
+done:
+	git_reference_free(ref);
+	git_signature_free(sig);
+	git_commit_free(parent);
+	git_tree_free(tree);
+	ag_buf_dispose(&name);
+	ag_buf_dispose(&msg);
+	return error;
+}
+
+int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsigned delay_ms, bool *pushed)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT, spec = AG_BUF_INIT;
+	git_oid tip, sent;
+	char *url = NULL;
+	int error = 0;
+
+	*pushed = false;
+	ref_name(&heads, "refs/heads", slug);
+	ref_name(&done_ref, "refs/pushed", slug);
+	if (ag_buf_oom(&heads) || ag_buf_oom(&done_ref)) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	if (!ref_target(g, heads.ptr, &tip) || (ref_target(g, done_ref.ptr, &sent) && git_oid_equal(&tip, &sent)))
+		goto done; /* nothing pending */
+	if (!(url = ag_artifact_url(a->config, slug)) || (error = refspec(&spec, a, slug, false)) < 0) {
+		error = error ? error : ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
+		git_remote *remote = NULL;
+		git_push_options po;
+		remote_ctx ctx = { 0, 0, NULL };
+		char *specs[1] = { spec.ptr };
+		git_strarray arr = { specs, 1 };
+		if (k)
+			sleep_ms(delay_ms << (k - 1));
+		git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+		po.callbacks.credentials = credentials;
+		po.callbacks.push_update_reference = update_reference;
+		po.callbacks.payload = &ctx;
+		if (git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, &arr, &po) < 0) {
+			error = ag_git_fail(AG_ERROR, "cannot push the artifacts of %s to '%s'", slug, url);
+		} else if (ctx.rejected) {
+			/* the remote moved on: trying again will not help */
+			error = ag_error_set(AG_ERROR, "the push of %s to '%s' was refused (%s)", slug, url, ctx.rejected);
+			k = attempts;
+		} else {
+			git_reference *ref = NULL;
+			error = git_reference_create(&ref, g, done_ref.ptr, &tip, 1, "appgen: pushed") < 0
+				? ag_git_fail(AG_ERROR, "cannot record the push of %s", slug) : 0;
+			git_reference_free(ref);
+			*pushed = error == 0;
+			k = attempts;
+		}
+		free(ctx.rejected);
+		git_remote_free(remote);
+		if (!error)
+			break;
+	}
+done:
+	ag_buf_dispose(&heads);
+	ag_buf_dispose(&done_ref);
+	ag_buf_dispose(&spec);
+	free(url);
+	return error;
+}
