@@ -17,6 +17,11 @@
  * holds every app's status, the stage it reached, its diagnostics and
  * timings; timings appear only in build.json, never in app trees.
  *
+ * One build at a time per out dir: a build takes an exclusive lock on
+ * <out>/.appgen/lock and a second one waits for it. A build killed at any
+ * point (kill -9) leaves the previous outputs whole (write.h) and the
+ * cache of the last complete build; the next build completes.
+ *
  * Incremental (cache.h): an app whose inputs are those of its tree on disk
  * is neither parsed nor compiled nor written; it counts as succeeded and
  * is marked cached. The report says why each other app was rebuilt.

@@ -11,7 +11,10 @@
 #include "appgen/write.h"
 #include "appgen/zip.h"
 #include <pthread.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 static double now_ms(void)
 {
@@ -610,6 +613,36 @@ static int push_config(ag_artifact_config *cfg, const ag_snapshot *snap, ag_repo
 	return error;
 }
 
+/*
+ * One build at a time per out dir: an exclusive lock on <out>/.appgen/lock
+ * (flock: released by the kernel when the process dies, even by kill -9).
+ * A second build waits for the first. Returns the descriptor, or < 0.
+ */
+static int lock_out(const char *out, int *fd)
+{
+	ag_buf dir = AG_BUF_INIT, path = AG_BUF_INIT;
+	int error = 0;
+
+	*fd = -1;
+	ag_buf_printf(&dir, "%s/.appgen", out);
+	ag_buf_printf(&path, "%s/lock", dir.ptr);
+	if (ag_buf_oom(&dir) || ag_buf_oom(&path))
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+	else if ((error = ag_write_mkdirs(dir.ptr)) == 0 &&
+		(*fd = open(path.ptr, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		error = ag_error_os(AG_EIO, "cannot open '%s'", path.ptr);
+	while (!error && flock(*fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			error = ag_error_os(AG_EIO, "cannot lock '%s'", path.ptr);
+	if (error && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	ag_buf_dispose(&dir);
+	ag_buf_dispose(&path);
+	return error;
+}
+
 int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_build_progress progress,
 	void *payload)
 {
@@ -629,7 +662,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	size_t n_valid = 0, n = 0;
 	pool p;
 	double t0 = now_ms();
-	int error;
+	int error, lock_fd = -1;
 
 	memset(r, 0, sizeof(*r));
 	memset(&snap, 0, sizeof(snap));
@@ -637,6 +670,8 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	memset(&artifacts, 0, sizeof(artifacts));
 	memset(&cache, 0, sizeof(cache));
 	memset(&p, 0, sizeof(p));
+	if ((error = lock_out(out, &lock_fd)) < 0)
+		return error;
 	if ((error = load_snapshot(&snap, &hist, &repo, o)) < 0 ||
 		(o->push && (error = push_config(&artifacts, &snap, repo, d)) < 0))
 		goto done;
@@ -801,5 +836,7 @@ done:
 	ag_repo_free(repo);
 	ag_cache_dispose(&cache);
 	ag_snapshot_dispose(&snap);
+	if (lock_fd >= 0)
+		close(lock_fd); /* releases the lock */
 	return error;
 }
