@@ -17,6 +17,11 @@
  * holds every app's status, the stage it reached, its diagnostics and
  * timings; timings appear only in build.json, never in app trees.
  *
+ * An app built before (the cache knows it) whose blueprint is gone is
+ * reported "deleted" and its tree replaced by its teardown: db/teardown.sql
+ * (DROP SCHEMA ... CASCADE) and DELETED.md; with push, that tree is its
+ * last artifact.
+ *
  * One build at a time per out dir: a build takes an exclusive lock on
  * <out>/.appgen/lock and a second one waits for it. A build killed at any
  * point (kill -9) leaves the previous outputs whole (write.h) and the
@@ -47,7 +52,7 @@ typedef struct ag_build_opts {
 	bool push;         /* commit each tree to its artifact branch and push (artifact.h) */
 } ag_build_opts;
 
-typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED } ag_app_status;
+typedef enum { AG_APP_SUCCEEDED, AG_APP_FAILED, AG_APP_SKIPPED, AG_APP_DELETED } ag_app_status;
 
 typedef struct ag_build_app {
 	char *file;       /* blueprints/<name>.json */
@@ -74,6 +79,7 @@ typedef struct ag_build_report {
 	size_t n_apps;
 	size_t succeeded, failed, skipped;
 	size_t cached; /* of the succeeded: up to date, not rebuilt */
+	size_t deleted; /* apps built before whose blueprint is gone */
 	size_t push_failed; /* apps whose artifact commit or push failed */
 	double ms_total;
 } ag_build_report;

@@ -3,6 +3,7 @@
 #include "appgen/artifact.h"
 #include "appgen/cache.h"
 #include "appgen/files.h"
+#include "appgen/fs.h"
 #include "appgen/front.h"
 #include "appgen/gen.h"
 #include "appgen/hash.h"
@@ -208,7 +209,7 @@ static cJSON *diag_json(const ag_diag *x)
 
 static int write_report(const ag_build_report *r, const ag_diags *d, const char *out, const char *summary)
 {
-	static const char *const status[] = { "succeeded", "failed", "skipped" };
+	static const char *const status[] = { "succeeded", "failed", "skipped", "deleted" };
 	cJSON *root = cJSON_CreateObject(), *apps, *t;
 	ag_buf path = AG_BUF_INIT, text = AG_BUF_INIT;
 	int error;
@@ -262,6 +263,7 @@ static int write_report(const ag_build_report *r, const ag_diags *d, const char 
 	cJSON_AddNumberToObject(t, "failed", (double)r->failed);
 	cJSON_AddNumberToObject(t, "skipped", (double)r->skipped);
 	cJSON_AddNumberToObject(t, "cached", (double)r->cached);
+	cJSON_AddNumberToObject(t, "deleted", (double)r->deleted);
 	cJSON_AddNumberToObject(t, "pushFailed", (double)r->push_failed);
 	cJSON_AddNumberToObject(t, "ms", r->ms_total);
 	ag_json_write(&text, root);
@@ -524,6 +526,63 @@ static ag_ir *stub_ir(const ag_build_app *a, const ag_cache_app *c)
 	return ir;
 }
 
+/*
+ * Report app `c` deleted and replace its tree with its teardown: the
+ * db/teardown.sql it had (else one made here from its schema name) and
+ * DELETED.md. r->apps has room (see ag_build_run).
+ */
+static int mark_deleted(ag_build_report *r, const ag_cache_app *c, const char *out)
+{
+	ag_build_app *a = &r->apps[r->n_apps];
+	ag_buf dir = AG_BUF_INIT, old = AG_BUF_INIT, sql = AG_BUF_INIT, md = AG_BUF_INIT;
+	ag_files files;
+	ag_write_stats ws;
+	size_t size;
+	int error = 0;
+
+	memset(a, 0, sizeof(*a));
+	r->n_apps++;
+	r->deleted++;
+	a->status = AG_APP_DELETED;
+	a->stage = "write";
+	a->version = c->version;
+	if (!(a->file = strdup(c->file)) || !(a->slug = strdup(c->slug)))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	ag_files_init(&files);
+	ag_buf_printf(&dir, "%s/apps/%s", out, c->slug);
+	ag_buf_printf(&old, "%s/db/teardown.sql", dir.ptr);
+	if (ag_buf_oom(&old) || ag_fs_read(&sql, old.ptr, (size_t)1 << 20, &size) < 0) {
+		/* no tree to take it from: the same statement, made here */
+		ag_buf_clear(&sql);
+		ag_buf_puts(&sql, "-- teardown of a deleted app (appgen)\nDROP SCHEMA \"");
+		for (const char *p = c->db_schema; *p; p++) {
+			if (*p == '"')
+				ag_buf_putc(&sql, '"'); /* doubled inside a quoted identifier */
+			ag_buf_putc(&sql, *p);
+		}
+		ag_buf_puts(&sql, "\" CASCADE;\n");
+	}
+	ag_error_clear();
+	ag_buf_printf(&md, "# %s (deleted)\n\nThe blueprint %s was removed. To remove the app's data, run\n"
+		"`db/teardown.sql` as its database role:\n\n    psql -v ON_ERROR_STOP=1 -f db/teardown.sql\n",
+		c->slug, c->file);
+	if (ag_buf_oom(&dir) || ag_buf_oom(&sql) || ag_buf_oom(&md))
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+	else if ((error = ag_files_add(&files, "db/teardown.sql", sql.ptr, sql.len, 0644, "appgen", false)) == 0 &&
+		(error = ag_files_add(&files, "DELETED.md", md.ptr, md.len, 0644, "appgen", false)) == 0 &&
+		(error = ag_write_tree(dir.ptr, &files, &ws)) == 0) {
+		a->files = files.count;
+		a->bytes = ws.bytes;
+		a->written = ws.written;
+	}
+	ag_files_dispose(&files);
+	ag_buf_dispose(&dir);
+	ag_buf_dispose(&old);
+	ag_buf_dispose(&sql);
+	ag_buf_dispose(&md);
+	return error;
+}
+
 /* Push attempts and the first delay (doubling), APPGEN_PUSH_DELAY_MS to override. */
 #define PUSH_ATTEMPTS 3
 #define PUSH_DELAY_MS 1000
@@ -558,7 +617,7 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 		bool made = false, pushed = false;
 		int e = 0;
 
-		if (a->status != AG_APP_SUCCEEDED)
+		if (a->status != AG_APP_SUCCEEDED && a->status != AG_APP_DELETED)
 			continue;
 		a->stage = "push";
 		ag_files_init(&files);
@@ -690,6 +749,16 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	r->n_apps = n;
 	if ((error = overrides_hash(emitters, &snap)) < 0 || (!o->force && (error = ag_cache_load(&cache, out)) < 0))
 		goto done;
+	/* room for the apps the cache knows whose blueprints are gone */
+	{
+		ag_build_app *more = realloc(r->apps, (n + cache.count + 1) * sizeof(*more));
+		if (!more) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+			goto done;
+		}
+		r->apps = more;
+		memset(r->apps + n, 0, (cache.count + 1) * sizeof(*more));
+	}
 	now = (ag_cache_inputs){ ag_build_id, emitters, snap.config ? snap.config->blob : "", NULL, "" };
 	/* The instruction budget bounds the repository's own emitters and
 	 * templates; appgen's built-in ones are part of appgen, like its C. */
@@ -806,15 +875,17 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 				a->db_schema, a->version, a->files, a->bytes, NULL })) < 0)
 			goto done;
 	}
+	/* Apps built before whose blueprint is gone (both lists sorted by path). */
+	for (size_t k = 0, i = 0; k < cache.count; k++) {
+		while (i < n && strcmp(r->apps[i].file, cache.apps[k].file) < 0)
+			i++;
+		if ((i == n || strcmp(r->apps[i].file, cache.apps[k].file) != 0) && selected(o, cache.apps[k].slug) &&
+			(error = mark_deleted(r, &cache.apps[k], out)) < 0)
+			goto done;
+	}
 	if (o->push && (error = publish(r, &cache, &snap, o, &artifacts)) < 0)
 		goto done;
-	/* Forget blueprints that are gone (both lists are sorted by path). */
-	for (size_t k = cache.count, i = n; k-- > 0;) {
-		while (i > 0 && strcmp(r->apps[i - 1].file, cache.apps[k].file) > 0)
-			i--;
-		if (i == 0 || strcmp(r->apps[i - 1].file, cache.apps[k].file) != 0)
-			ag_cache_remove(&cache, cache.apps[k].file);
-	}
+
 	if ((error = ag_cache_save(&cache, out)) < 0)
 		goto done;
 	r->ms_total = now_ms() - t0;

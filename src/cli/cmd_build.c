@@ -51,6 +51,8 @@ static int print_explain(const ag_build_report *r)
 		const char *name = a->slug ? a->slug : a->file;
 		if (a->status == AG_APP_SKIPPED)
 			ag_buf_printf(&b, "%-24s not selected\n", name);
+		else if (a->status == AG_APP_DELETED)
+			ag_buf_printf(&b, "%-24s deleted: its tree is now its teardown\n", name);
 		else if (a->cached)
 			ag_buf_printf(&b, "%-24s up to date\n", name);
 		else if (a->status == AG_APP_FAILED)
@@ -150,6 +152,9 @@ static int run(int argc, char **argv, const cli_opts *o)
 		ag_buf_printf(&text, "built %zu app%s from %.12s into %s/apps (%zu up to date, %zu failed%s)\n",
 			rep.succeeded - rep.cached, rep.succeeded - rep.cached == 1 ? "" : "s", rep.commit,
 			opts.out ? opts.out : "out", rep.cached, rep.failed, rep.skipped ? ", some skipped" : "");
+	if (o->verbose >= 0 && rep.deleted)
+		ag_buf_printf(&text, "%zu deleted app%s: %s/apps/<slug>/db/teardown.sql drops its schema\n", rep.deleted,
+			rep.deleted == 1 ? "" : "s", opts.out ? opts.out : "out");
 	if ((rc = cli_write(stderr, &text)))
 		goto done;
 	for (size_t i = 0; i < rep.n_apps; i++)

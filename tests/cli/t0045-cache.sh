@@ -82,10 +82,18 @@ expect_exit 0 "build with a damaged cache" "$AG" build --repo "$R" --out "$O" --
 explain helpdesk 'rebuilt: not built before' "a damaged cache is ignored"
 same_as_full "incremental = full after a damaged cache"
 
-# a removed blueprint leaves the cache
+# a removed blueprint: the app is reported deleted, its tree becomes its teardown
 git -C "$R" rm -q blueprints/people-hr.json && git -C "$R" commit -qm "drop hr"
-expect_exit 0 "build after removing a blueprint" "$AG" build --repo "$R" --out "$O"
-if grep -q 'people-hr' "$O/.appgen/cache.json"; then bad "the cache forgets a removed blueprint"; else ok "the cache forgets a removed blueprint"; fi
+expect_exit 0 "build after removing a blueprint" "$AG" build --repo "$R" --out "$O" --explain
+explain people-hr 'deleted: its tree is now its teardown' "--explain: deleted"
+python3 - "$O/build.json" <<'PY' && ok "build.json marks it deleted" || bad "build.json marks it deleted"
+import json, sys
+r = json.load(open(sys.argv[1]))
+hr = [a for a in r["apps"] if a["slug"] == "people-hr"]
+assert len(hr) == 1 and hr[0]["status"] == "deleted" and r["totals"]["deleted"] == 1, hr
+PY
+[ "$(cd "$O/apps/people-hr" && find . -type f | sort | tr '\n' ' ')" = "./DELETED.md ./db/teardown.sql " ] && ok "its tree holds only the teardown" || bad "its tree holds only the teardown" "$(cd "$O/apps/people-hr" && find . -type f)"
+expect_grep "$O/apps/people-hr/db/teardown.sql" 'DROP SCHEMA "app_people_hr" CASCADE;' "the teardown drops its schema"
 
 # a failing app keeps its last tree and is retried next time
 sed 's/"type": "text"/"type": "txt"/' "$BP/sales-crm.json" > "$R/blueprints/sales-crm.json"
