@@ -34,8 +34,8 @@
 # BENCH_RUNS (minimum runs per benchmark, default 10), BENCH_BIG_RUNS (runs
 # of each 1,000-app build, default 3), BENCH_WARM_APPS (apps per repository
 # of the steady per-app cases, default 8), BENCH_APPS (apps of the large
-# build, default 1000; fewer for a quick try), BENCH_ONLY (check or build: run
-# one part only), BENCH_NO_HYPERFINE=1 (use the shell loop even when
+# build, default 1000; fewer for a quick try), BENCH_ONLY (check, build or
+# pipeline: run one part only; pipeline is bench/pipeline.sh, issue 4), BENCH_NO_HYPERFINE=1 (use the shell loop even when
 # hyperfine is installed).
 set -eu
 
@@ -52,7 +52,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 
-case $ONLY in '' | check | build) ;; *) die "BENCH_ONLY must be check or build, not '$ONLY'" ;; esac
+case $ONLY in '' | check | build | pipeline) ;; *) die "BENCH_ONLY must be check, build or pipeline, not '$ONLY'" ;; esac
 
 [ -x "$APPGEN" ] || die "$APPGEN not found; run 'make' first"
 command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found"
@@ -312,4 +312,8 @@ want check && bench_check
 want build && bench_build
 want check && report_check
 want build && report_build
+if want pipeline; then
+	printf '\n== pipeline (bench/pipeline.sh): history, cache, zip, artifact commits\n'
+	APPGEN="$APPGEN" PYTHON="$PYTHON" BENCH_SEED="$SEED" BENCH_APPS="$APPS" BENCH_RUNS="$RUNS" sh "$HERE/pipeline.sh"
+fi
 exit 0
