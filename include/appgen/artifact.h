@@ -94,4 +94,13 @@ int ag_artifact_tip(ag_artifacts *a, const char *slug, char out[41]);
 int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsigned delay_ms,
 	bool *pushed);
 
+/*
+ * Push what is pending for each of `n` apps: branch-per-app in one push
+ * of every pending branch, repo-per-app one push per app. pushed[i] says
+ * whether app i's branch was sent; errors[i] (malloc'd, caller frees) why
+ * it was not (refused, or every attempt failed). Returns 0, or AG_ENOMEM.
+ */
+int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, unsigned attempts,
+	unsigned delay_ms, bool *pushed, char **errors);
+
 #endif

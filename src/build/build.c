@@ -600,6 +600,10 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 	unsigned delay = env && *env ? (unsigned)strtoul(env, NULL, 10) : PUSH_DELAY_MS;
 	ag_artifacts *arts = NULL;
 	ag_buf path = AG_BUF_INIT;
+	const char **slugs = NULL;
+	size_t *index = NULL, n = 0;
+	bool *pushed = NULL;
+	char **errors = NULL;
 	int error = 0;
 
 	ag_buf_printf(&path, "%s/.appgen/artifacts.git", out);
@@ -609,49 +613,74 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 	}
 	if ((error = ag_artifacts_open(&arts, path.ptr, cfg)) < 0)
 		goto done;
+	slugs = calloc(r->n_apps + 1, sizeof(*slugs));
+	index = calloc(r->n_apps + 1, sizeof(*index));
+	pushed = calloc(r->n_apps + 1, sizeof(*pushed));
+	errors = calloc(r->n_apps + 1, sizeof(*errors));
+	if (!slugs || !index || !pushed || !errors) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	/* 1. commit every tree that is not its branch's tip yet */
 	for (size_t i = 0; i < r->n_apps; i++) {
 		ag_build_app *a = &r->apps[i];
 		const ag_cache_app *c = ag_cache_get(cache, a->file);
-		char tip[41];
 		ag_files files;
-		bool made = false, pushed = false;
-		int e = 0;
+		int e;
 
 		if (a->status != AG_APP_SUCCEEDED && a->status != AG_APP_DELETED)
 			continue;
 		a->stage = "push";
 		ag_files_init(&files);
-		if ((e = ag_artifact_tip(arts, a->slug, tip)) == 0 &&
-			!(a->cached && c && c->artifact[0] && strcmp(c->artifact, tip) == 0)) {
+		if ((e = ag_artifact_tip(arts, a->slug, a->artifact)) == 0 &&
+			!(a->cached && c && c->artifact[0] && strcmp(c->artifact, a->artifact) == 0)) {
 			ag_buf_clear(&path);
 			ag_buf_printf(&path, "%s/apps/%s", out, a->slug);
 			e = ag_buf_oom(&path) ? ag_error_set(AG_ENOMEM, "out of memory") : ag_files_load_dir(&files, path.ptr);
 			if (e == 0)
 				e = ag_artifact_commit(arts, &files, &(ag_artifact_source){ a->slug, a->file, a->version,
-					snap->commit, snap->time, snap->tz_offset }, tip, &made);
+					snap->commit, snap->time, snap->tz_offset }, a->artifact, &a->artifact_made);
 		}
 		ag_files_dispose(&files);
-		if (e == 0)
-			e = ag_artifact_push(arts, a->slug, PUSH_ATTEMPTS, delay, &pushed);
 		if (e == AG_ENOMEM) {
 			error = e;
-			break;
+			goto done;
 		}
-		memcpy(a->artifact, tip, sizeof(a->artifact));
-		a->artifact_made = made;
-		a->pushed = pushed;
 		if (e < 0) {
-			/* the commit (if any) stays in the staging repository */
+			/* nothing committed: the next build tries again */
 			a->push_error = strdup(ag_error_last());
 			r->push_failed++;
-		} else if (c && tip[0] && (e = ag_cache_put(cache, a->file, &(ag_cache_inputs){ c->appgen, c->emitters,
-			c->config, c->blueprint, c->history }, &(ag_cache_built){ c->slug, c->db_schema, c->version,
-			c->files, c->bytes, tip })) < 0) {
-			error = e;
-			break;
+			continue;
+		}
+		slugs[n] = a->slug;
+		index[n++] = i;
+	}
+	/* 2. push what is pending, all at once where the layout allows */
+	if ((error = ag_artifact_push_many(arts, slugs, n, PUSH_ATTEMPTS, delay, pushed, errors)) < 0)
+		goto done;
+	/* 3. what each app got; the cache remembers published trees */
+	for (size_t k = 0; k < n; k++) {
+		ag_build_app *a = &r->apps[index[k]];
+		const ag_cache_app *c = ag_cache_get(cache, a->file);
+		a->pushed = pushed[k];
+		if (errors[k]) {
+			/* the commit stays in the staging repository */
+			a->push_error = errors[k];
+			errors[k] = NULL;
+			r->push_failed++;
+		} else if (c && a->artifact[0] && (error = ag_cache_put(cache, a->file, &(ag_cache_inputs){ c->appgen,
+			c->emitters, c->config, c->blueprint, c->history }, &(ag_cache_built){ c->slug, c->db_schema,
+			c->version, c->files, c->bytes, a->artifact })) < 0) {
+			goto done;
 		}
 	}
 done:
+	for (size_t k = 0; errors && k < n; k++)
+		free(errors[k]);
+	free(slugs);
+	free(index);
+	free(pushed);
+	free(errors);
 	ag_artifacts_free(arts);
 	ag_buf_dispose(&path);
 	return error;

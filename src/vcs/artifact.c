@@ -11,6 +11,8 @@
 struct ag_artifacts {
 	ag_repo *repo;
 	const ag_artifact_config *config;
+	bool fetched_all; /* branch-per-app: every apps/ branch fetched at once */
+	int fetch_all_error;
 };
 
 /* ---- appgen.json ------------------------------------------------------ */
@@ -243,6 +245,9 @@ static int write_tree(git_oid *out, git_repository *g, const ag_files *files, si
 typedef struct remote_ctx {
 	int ssh_tries, token_tries;
 	char *rejected; /* a ref the remote refused, with its reason */
+	/* a push of several refs: their remote names and refusals */
+	char **refs, **refusals;
+	size_t n_refs;
 } remote_ctx;
 
 /* ssh keys from the agent; https with the token from the environment. One
@@ -268,7 +273,12 @@ static int update_reference(const char *refname, const char *status, void *paylo
 	remote_ctx *ctx = payload;
 	ag_buf b = AG_BUF_INIT;
 
-	if (status && !ctx->rejected) {
+	if (!status)
+		return 0;
+	for (size_t i = 0; i < ctx->n_refs; i++)
+		if (strcmp(ctx->refs[i], refname) == 0 && !ctx->refusals[i])
+			ctx->refusals[i] = strdup(status);
+	if (!ctx->rejected) {
 		ag_buf_printf(&b, "%s: %s", refname, status);
 		ctx->rejected = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b);
 		ag_buf_dispose(&b);
@@ -302,23 +312,30 @@ static int refspec(ag_buf *b, const ag_artifacts *a, const char *slug, bool fetc
 }
 
 /* Fetch the remote's branch of an app into refs/fetched/apps/<slug> (a
- * remote without that branch leaves it absent). */
-static int fetch_branch(ag_artifacts *a, const char *slug)
+ * remote without that branch leaves it absent); with `all` (branch-per-app)
+ * every apps/ branch of the remote at once. */
+static int fetch_branch(ag_artifacts *a, const char *slug, bool all)
 {
 	git_repository *g = ag_repo_git(a->repo);
 	git_remote *remote = NULL;
 	git_fetch_options fo;
-	remote_ctx ctx = { 0, 0, NULL };
+	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 	ag_buf spec = AG_BUF_INIT;
 	char *url = ag_artifact_url(a->config, slug);
 	char *specs[1];
 	git_strarray arr = { specs, 1 };
-	int error;
+	int error = 0;
 
 	if (!url)
 		return ag_error_set(AG_ENOMEM, "out of memory");
-	if ((error = refspec(&spec, a, slug, true)) < 0)
+	if (all)
+		ag_buf_puts(&spec, "+refs/heads/apps/*:refs/fetched/apps/*");
+	else if ((error = refspec(&spec, a, slug, true)) < 0)
 		goto done;
+	if (ag_buf_oom(&spec)) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
 	specs[0] = spec.ptr;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	fo.callbacks.credentials = credentials;
@@ -369,7 +386,18 @@ static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, boo
 	if (ag_buf_oom(&name))
 		return ag_error_set(AG_ENOMEM, "out of memory");
 	has_local = ref_target(g, name.ptr, &local);
-	if ((error = fetch_branch(a, slug)) < 0 && !has_local)
+	if (a->config->layout == AG_ARTIFACT_BRANCH_PER_APP) {
+		/* one fetch of every branch serves every app of the build */
+		if (!a->fetched_all) {
+			a->fetch_all_error = fetch_branch(a, slug, true);
+			a->fetched_all = true;
+		}
+		if ((error = a->fetch_all_error) < 0)
+			ag_error_set(error, "cannot fetch the artifact branches from '%s'", a->config->remote);
+	} else {
+		error = fetch_branch(a, slug, false);
+	}
+	if (error < 0 && !has_local)
 		goto done; /* nothing to build on, and the remote cannot say */
 	if (error == 0) {
 		ref_name(&name, "refs/fetched", slug);
@@ -476,7 +504,7 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
 		git_remote *remote = NULL;
 		git_push_options po;
-		remote_ctx ctx = { 0, 0, NULL };
+		remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 		char *specs[1] = { spec.ptr };
 		git_strarray arr = { specs, 1 };
 		if (k)
@@ -508,6 +536,127 @@ done:
 	ag_buf_dispose(&heads);
 	ag_buf_dispose(&done_ref);
 	ag_buf_dispose(&spec);
+	free(url);
+	return error;
+}
+
+/* The ids of an app's staging tip and of what the remote has; true when
+ * something is pending. */
+static bool pending(git_repository *g, const char *slug, git_oid *tip)
+{
+	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT;
+	git_oid sent;
+	bool p;
+
+	ref_name(&heads, "refs/heads", slug);
+	ref_name(&done_ref, "refs/pushed", slug);
+	p = !ag_buf_oom(&heads) && !ag_buf_oom(&done_ref) && ref_target(g, heads.ptr, tip) &&
+		!(ref_target(g, done_ref.ptr, &sent) && git_oid_equal(tip, &sent));
+	ag_buf_dispose(&heads);
+	ag_buf_dispose(&done_ref);
+	return p;
+}
+
+int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, unsigned attempts,
+	unsigned delay_ms, bool *pushed, char **errors)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	char **specs = NULL, **refs = NULL, **refusals = NULL;
+	size_t *which = NULL, m = 0;
+	git_oid *tips = NULL;
+	char *url = NULL;
+	int error = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pushed[i] = false;
+		errors[i] = NULL;
+	}
+	if (a->config->layout != AG_ARTIFACT_BRANCH_PER_APP) {
+		/* one repository per app: one push each */
+		for (size_t i = 0; i < n; i++)
+			if ((error = ag_artifact_push(a, slugs[i], attempts, delay_ms, &pushed[i])) < 0) {
+				if (error == AG_ENOMEM)
+					return error;
+				errors[i] = strdup(ag_error_last());
+			}
+		return 0;
+	}
+	/* one repository: every pending branch in one push */
+	specs = calloc(n + 1, sizeof(*specs));
+	refs = calloc(n + 1, sizeof(*refs));
+	refusals = calloc(n + 1, sizeof(*refusals));
+	which = calloc(n + 1, sizeof(*which));
+	tips = calloc(n + 1, sizeof(*tips));
+	url = ag_artifact_url(a->config, "");
+	if (!specs || !refs || !refusals || !which || !tips || !url) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++) {
+		ag_buf b = AG_BUF_INIT;
+		if (!pending(g, slugs[i], &tips[m]))
+			continue;
+		ag_buf_printf(&b, "refs/heads/apps/%s:refs/heads/apps/%s", slugs[i], slugs[i]);
+		specs[m] = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b);
+		ag_buf_dispose(&b);
+		ag_buf_printf(&b, "refs/heads/apps/%s", slugs[i]);
+		refs[m] = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b);
+		ag_buf_dispose(&b);
+		if (!specs[m] || !refs[m]) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+			goto done;
+		}
+		which[m++] = i;
+	}
+	if (m == 0)
+		goto done;
+	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
+		git_remote *remote = NULL;
+		git_push_options po;
+		remote_ctx ctx = { 0, 0, NULL, refs, refusals, m };
+		git_strarray arr = { specs, m };
+		int e = 0;
+		if (k)
+			sleep_ms(delay_ms << (k - 1));
+		git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+		po.callbacks.credentials = credentials;
+		po.callbacks.push_update_reference = update_reference;
+		po.callbacks.payload = &ctx;
+		if (git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, &arr, &po) < 0)
+			e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
+		free(ctx.rejected);
+		git_remote_free(remote);
+		if (e == 0) {
+			for (size_t j = 0; j < m; j++) {
+				size_t i = which[j];
+				ag_buf b = AG_BUF_INIT;
+				if (refusals[j]) {
+					ag_buf_printf(&b, "the push of %s to '%s' was refused (%s)", slugs[i], url, refusals[j]);
+					errors[i] = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b);
+				} else if (set_ref(g, "refs/pushed", slugs[i], &tips[j], "appgen: pushed") == 0) {
+					pushed[i] = true;
+				} else {
+					errors[i] = strdup(ag_error_last());
+				}
+				ag_buf_dispose(&b);
+			}
+			goto done;
+		}
+	}
+	/* every attempt failed: the commits wait for the next build */
+	for (size_t j = 0; j < m; j++)
+		errors[which[j]] = strdup(ag_error_last());
+done:
+	for (size_t j = 0; specs && j < n; j++) {
+		free(specs[j]);
+		free(refs[j]);
+		free(refusals[j]);
+	}
+	free(specs);
+	free(refs);
+	free(refusals);
+	free(which);
+	free(tips);
 	free(url);
 	return error;
 }
