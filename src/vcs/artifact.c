@@ -420,6 +420,22 @@ done:
 	return error;
 }
 
+/* One push of `arr` to `url`; -1 with libgit2's error when it fails. */
+static int push_once(git_repository *g, const char *url, git_strarray *arr, remote_ctx *ctx)
+{
+	git_remote *remote = NULL;
+	git_push_options po;
+	int rc;
+
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks.credentials = credentials;
+	po.callbacks.push_update_reference = update_reference;
+	po.callbacks.payload = ctx;
+	rc = git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, arr, &po) < 0 ? -1 : 0;
+	git_remote_free(remote);
+	return rc;
+}
+
 /* ---- commit and push -------------------------------------------------- */
 
 int ag_artifact_commit(ag_artifacts *a, const ag_files *files, const ag_artifact_source *src,
@@ -502,18 +518,12 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 		goto done;
 	}
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
-		git_remote *remote = NULL;
-		git_push_options po;
 		remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 		char *specs[1] = { spec.ptr };
 		git_strarray arr = { specs, 1 };
 		if (k)
 			sleep_ms(delay_ms << (k - 1));
-		git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-		po.callbacks.credentials = credentials;
-		po.callbacks.push_update_reference = update_reference;
-		po.callbacks.payload = &ctx;
-		if (git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, &arr, &po) < 0) {
+		if (push_once(g, url, &arr, &ctx) < 0) {
 			error = ag_git_fail(AG_ERROR, "cannot push the artifacts of %s to '%s'", slug, url);
 		} else if (ctx.rejected) {
 			/* the remote moved on: trying again will not help */
@@ -528,7 +538,6 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 			k = attempts;
 		}
 		free(ctx.rejected);
-		git_remote_free(remote);
 		if (!error)
 			break;
 	}
@@ -611,21 +620,14 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	if (m == 0)
 		goto done;
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
-		git_remote *remote = NULL;
-		git_push_options po;
 		remote_ctx ctx = { 0, 0, NULL, refs, refusals, m };
 		git_strarray arr = { specs, m };
 		int e = 0;
 		if (k)
 			sleep_ms(delay_ms << (k - 1));
-		git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
-		po.callbacks.credentials = credentials;
-		po.callbacks.push_update_reference = update_reference;
-		po.callbacks.payload = &ctx;
-		if (git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, &arr, &po) < 0)
+		if (push_once(g, url, &arr, &ctx) < 0)
 			e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
 		free(ctx.rejected);
-		git_remote_free(remote);
 		if (e == 0) {
 			for (size_t j = 0; j < m; j++) {
 				size_t i = which[j];
