@@ -19,8 +19,8 @@ int ag_repo_init_here(const char *dir, bool *made);
  * entry are updated; the commit's tree is HEAD's with only that path
  * changed, so other staged or unstaged changes are neither committed nor
  * lost. Author and committer are the user's configured identity.
- * Refuses (AG_EINVALID, message set) a file whose work-tree bytes are not
- * HEAD's, a detached or unborn HEAD; AG_ENOTFOUND when no identity is
+ * Refuses (AG_EINVALID, message set) a file whose work-tree bytes or
+ * index entry are not HEAD's, a detached or unborn HEAD; AG_ENOTFOUND when no identity is
  * configured. out_commit (may be NULL) gets the new commit id.
  */
 int ag_repo_commit_file(ag_repo *r, const char *path, const char *data, size_t len, const char *message,
@@ -44,10 +44,15 @@ int ag_repo_head(ag_repo *r, char commit[41], ag_buf *branch);
 int ag_repo_new_commits(ag_repo *r, const char *from, const char *to, size_t max, char (**ids)[41],
 	size_t *n);
 
+/* app.status when the blueprint has no such key (the schema's default). */
+#define AG_STATUS_DEFAULT "running"
+
 /*
  * app.status in a blueprint's text set to `status`, the rest of the text
  * untouched: the value replaced where the key is, or the key added as the
- * app object's first member. *changed is false when it already was.
+ * app object's first member (indented like the next one). *changed is
+ * false when it already was (an absent key counts as AG_STATUS_DEFAULT);
+ * `out` then holds the text unchanged.
  */
 int ag_blueprint_set_status(ag_buf *out, const char *text, size_t len, const char *status, bool *changed);
 

@@ -13,6 +13,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_ENV = 3 };
 typedef struct cli_opts {
 	int verbose; /* -1 quiet, 0 normal, 1 verbose */
 	bool color;  /* diagnostics on a terminal */
+	const char *argv0; /* how appgen was invoked (argv[0]) */
 } cli_opts;
 
 typedef struct cli_cmd {

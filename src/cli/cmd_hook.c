@@ -21,14 +21,12 @@ static int run(int argc, char **argv, const cli_opts *o)
 {
 	const char *repo_dir = ".", *self = "appgen";
 	char real[PATH_MAX];
-	ssize_t n;
 	bool force = false;
 	ag_repo *repo = NULL;
 	ag_buf dir = AG_BUF_INIT, path = AG_BUF_INIT, text = AG_BUF_INIT, old = AG_BUF_INIT;
 	size_t size;
 	int rc = EXIT_OK;
 
-	(void)o;
 	if (argc < 2 || strcmp(argv[1], "install") != 0)
 		return cli_usage("hook", "the only subcommand is 'install'");
 	for (int i = 2; i < argc; i++) {
@@ -39,9 +37,11 @@ static int run(int argc, char **argv, const cli_opts *o)
 		else
 			return cli_usage("hook", "unknown argument '%s'", argv[i]);
 	}
-	/* this very appgen, by its absolute path (else the one on PATH) */
-	if ((n = readlink("/proc/self/exe", real, sizeof(real) - 1)) > 0) {
-		real[n] = '\0';
+	/* run by a path: that appgen, made absolute (the hook runs elsewhere);
+	 * run from PATH: the one on PATH when the hook runs */
+	if (o->argv0 && strchr(o->argv0, '/')) {
+		if (!realpath(o->argv0, real))
+			return cli_fail(EXIT_ENV, "cannot resolve appgen's path '%s': %s", o->argv0, strerror(errno));
 		self = real;
 	}
 	if (strchr(self, '\'') || strchr(self, '\n'))
@@ -62,7 +62,8 @@ static int run(int argc, char **argv, const cli_opts *o)
 	}
 	if (ag_fs_read(&old, path.ptr, 1 << 20, &size) == 0) {
 		if (old.len == text.len && memcmp(old.ptr, text.ptr, old.len) == 0) {
-			printf("the hook is installed already: %s\n", path.ptr);
+			if (o->verbose >= 0)
+				printf("the hook is installed already: %s\n", path.ptr);
 			goto done;
 		}
 		if (!force) {
@@ -75,7 +76,8 @@ static int run(int argc, char **argv, const cli_opts *o)
 		rc = cli_fail(EXIT_ENV, "cannot write %s: %s", path.ptr, ag_error_last());
 		goto done;
 	}
-	printf("installed %s: each commit now runs '%s build' in the background\n", path.ptr, self);
+	if (o->verbose >= 0)
+		printf("installed %s: each commit now runs '%s build' in the background\n", path.ptr, self);
 done:
 	ag_repo_free(repo);
 	ag_buf_dispose(&dir);

@@ -17,6 +17,9 @@ static const struct {
 	{ "templates/init/gitignore", ".gitignore" },
 };
 
+/* What makes a directory a blueprint repository. */
+static const char *const markers[] = { "blueprints", "appgen.json" };
+
 static int run(int argc, char **argv, const cli_opts *o)
 {
 	const char *dir = ".";
@@ -32,11 +35,11 @@ static int run(int argc, char **argv, const cli_opts *o)
 		dir = argv[i];
 	}
 	/* never overwrite: refuse a directory that holds a blueprint repo */
-	for (size_t i = 0; i < AG_ARRAY_SIZE(files); i++) {
+	for (size_t i = 0; i < AG_ARRAY_SIZE(markers); i++) {
 		struct stat st;
 		ag_buf_clear(&path);
-		ag_buf_printf(&path, "%s/%s", dir, i == 0 ? "blueprints" : files[i].to);
-		if (!ag_buf_oom(&path) && lstat(path.ptr, &st) == 0 && (i == 0 || i == 1)) {
+		ag_buf_printf(&path, "%s/%s", dir, markers[i]);
+		if (!ag_buf_oom(&path) && lstat(path.ptr, &st) == 0) {
 			rc = cli_fail(EXIT_FAILED, "%s already exists: '%s' is a blueprint repository already", path.ptr, dir);
 			goto done;
 		}

@@ -4,19 +4,59 @@
 #include "appgen/front.h"
 #include "appgen/fs.h"
 
-/* The slugs of blueprints/ in the work tree, for "did you mean". */
-static void known_apps(ag_buf *b, ag_repo *repo)
+/* "no app" with the apps of the last commit and the nearest name. */
+static int no_such_app(ag_repo *repo, const char *slug)
 {
-	ag_buf dir = AG_BUF_INIT;
-	char **names = NULL;
+	ag_snapshot snap;
+	ag_buf list = AG_BUF_INIT;
+	const char **names = NULL;
+	const char *near = NULL;
+	size_t n = 0;
+	int rc;
 
-	ag_buf_printf(&dir, "%sblueprints", ag_repo_workdir(repo));
-	if (!ag_buf_oom(&dir) && ag_fs_list(&names, dir.ptr, ".json", 0) == 0)
-		for (size_t i = 0; names[i]; i++)
-			ag_buf_printf(b, "%s%.*s", i ? ", " : "", (int)(strlen(names[i]) - 5), names[i]);
+	memset(&snap, 0, sizeof(snap));
+	if (ag_repo_snapshot_lazy(&snap, repo, NULL, true) == 0 &&
+		(names = calloc(snap.n_blueprints + 1, sizeof(*names)))) {
+		for (size_t i = 0; i < snap.n_blueprints; i++) {
+			const char *p = snap.blueprints[i].path + strlen("blueprints/");
+			size_t len = strlen(p) - strlen(".json");
+			ag_buf_printf(&list, "%s%.*s", n ? ", " : "", (int)len, p);
+			names[n++] = p;
+		}
+	}
 	ag_error_clear();
-	ag_fs_list_free(names);
-	ag_buf_dispose(&dir);
+	if (names && n) {
+		ag_buf want = AG_BUF_INIT;
+		ag_buf_printf(&want, "%s.json", slug);
+		if (!ag_buf_oom(&want))
+			near = ag_did_you_mean(want.ptr, names, n);
+		ag_buf_dispose(&want);
+	}
+	if (ag_buf_oom(&list))
+		rc = cli_fail(EXIT_ENV, "out of memory");
+	else if (!n)
+		rc = cli_fail(EXIT_FAILED, "no app '%s': the last commit has no blueprints/*.json", slug);
+	else if (near)
+		rc = cli_fail(EXIT_FAILED, "no app '%s' in the last commit; did you mean '%.*s'? (apps: %s)", slug,
+			(int)(strlen(near) - strlen(".json")), near, list.ptr);
+	else
+		rc = cli_fail(EXIT_FAILED, "no app '%s' in the last commit (apps: %s)", slug, list.ptr);
+	free(names);
+	ag_snapshot_dispose(&snap);
+	ag_buf_dispose(&list);
+	return rc;
+}
+
+/* Shaped like a slug, so that it names a file in blueprints/ and nothing
+ * else (the front end checks the exact rule). */
+static bool slug_shaped(const char *s)
+{
+	if (!(*s >= 'a' && *s <= 'z'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
 }
 
 /* The exit code of a failed library call. */
@@ -49,8 +89,14 @@ static int change(int argc, char **argv, const cli_opts *o, const char *cmd, con
 	}
 	if (!slug)
 		return cli_usage(cmd, "which app? (appgen %s SLUG)", cmd);
+	if (!slug_shaped(slug))
+		return cli_usage(cmd, "'%s' is not an app slug (lowercase letters, digits and '-')", slug);
 	if ((error = ag_repo_open(&repo, dir)) < 0 || !*ag_repo_workdir(repo)) {
 		rc = error < 0 ? fail(error) : cli_fail(EXIT_ENV, "'%s' has no work tree", dir);
+		goto done;
+	}
+	if ((error = ag_repo_head(repo, commit, NULL)) < 0) {
+		rc = cli_fail(EXIT_FAILED, "%s: nothing to %s", ag_error_last(), cmd);
 		goto done;
 	}
 	ag_buf_printf(&path, "blueprints/%s.json", slug);
@@ -59,11 +105,7 @@ static int change(int argc, char **argv, const cli_opts *o, const char *cmd, con
 		goto done;
 	}
 	if ((error = ag_repo_read_head_file(repo, path.ptr, &text)) < 0) {
-		ag_buf apps = AG_BUF_INIT;
-		known_apps(&apps, repo);
-		rc = cli_fail(error == AG_ENOTFOUND ? EXIT_FAILED : EXIT_ENV, "no app '%s' in the last commit%s%s%s",
-			slug, apps.len ? " (apps: " : "", apps.len ? apps.ptr : "", apps.len ? ")" : "");
-		ag_buf_dispose(&apps);
+		rc = error == AG_ENOTFOUND ? no_such_app(repo, slug) : fail(error);
 		goto done;
 	}
 	if (status) {
@@ -116,17 +158,21 @@ static int run_start(int argc, char **argv, const cli_opts *o) { return change(a
 static int run_stop(int argc, char **argv, const cli_opts *o) { return change(argc, argv, o, "stop", "stopped"); }
 static int run_delete(int argc, char **argv, const cli_opts *o) { return change(argc, argv, o, "delete", NULL); }
 
-#define LIFECYCLE_HELP \
+#define LIFECYCLE_HELP "\n" \
 	"Edits blueprints/SLUG.json in the work tree and commits exactly that change\n" \
 	"on the current branch with your Git identity (user.name, user.email); other\n" \
-	"staged or unstaged changes stay as they are. Refuses a blueprint with\n" \
-	"uncommitted changes.\n\n" \
-	"exit: 0 done (or nothing to do), 1 no such app or the blueprint has\n" \
-	"uncommitted changes, 2 usage error, 3 no repository or no Git identity\n"
+	"staged or unstaged changes stay as they are (neither committed nor lost).\n" \
+	"Refuses a blueprint with uncommitted changes (staged or not), a detached\n" \
+	"HEAD or a branch with no commits. DIR (default .) is any directory of the\n" \
+	"repository.\n\n" \
+	"exit: 0 done (or nothing to do), 1 no such app, the blueprint has\n" \
+	"uncommitted changes or would not validate, HEAD is not on a branch,\n" \
+	"2 usage error, 3 no repository or no Git identity\n"
 
 const cli_cmd cli_cmd_start = {
 	"start", run_start, "set app.status to running and commit",
-	"usage: appgen start SLUG [--repo DIR]\n\nSets app.status to \"running\".\n" LIFECYCLE_HELP
+	"usage: appgen start SLUG [--repo DIR]\n\nSets app.status to \"running\" (an app without app.status is\n"
+	"running already).\n" LIFECYCLE_HELP
 };
 const cli_cmd cli_cmd_stop = {
 	"stop", run_stop, "set app.status to stopped and commit",

@@ -2,15 +2,44 @@
 #include "cli.h"
 #include "appgen/build.h"
 #include "appgen/edit.h"
+#include "appgen/fs.h"
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <time.h>
 
 static volatile sig_atomic_t stop_requested;
 
+/* The first Ctrl-C stops after the build in progress; a second one stops
+ * at once (a build killed at any point leaves whole outputs: build.h). */
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (stop_requested) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
 	stop_requested = 1;
+}
+
+/* The commit the out dir was last built from (its build.json), so that a
+ * restarted watch, or `watch --once` run from cron, builds what came since. */
+static void last_built(char out[41], const char *dir)
+{
+	ag_buf path = AG_BUF_INIT, text = AG_BUF_INIT;
+	cJSON *root = NULL;
+	const cJSON *c;
+	size_t size;
+
+	out[0] = '\0';
+	ag_buf_printf(&path, "%s/build.json", dir);
+	if (!ag_buf_oom(&path) && ag_fs_read(&text, path.ptr, (size_t)64 << 20, &size) == 0 &&
+		(root = cJSON_ParseWithLength(text.ptr, text.len)) &&
+		cJSON_IsString(c = cJSON_GetObjectItemCaseSensitive(root, "sourceCommit")) &&
+		strlen(c->valuestring) == 40 && strspn(c->valuestring, "0123456789abcdef") == 40)
+		memcpy(out, c->valuestring, 41);
+	ag_error_clear();
+	cJSON_Delete(root);
+	ag_buf_dispose(&path);
+	ag_buf_dispose(&text);
 }
 
 /* Sleep `ms`, waking early when asked to stop. */
@@ -57,12 +86,11 @@ static int run(int argc, char **argv, const cli_opts *o)
 {
 	ag_build_opts opts;
 	unsigned interval = 2000;
-	bool once = false;
+	bool once = false, waiting = false;
 	char last[41] = "";
 	struct sigaction sa;
 	int rc = EXIT_OK;
 
-	(void)o;
 	memset(&opts, 0, sizeof(opts));
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -86,10 +114,16 @@ static int run(int argc, char **argv, const cli_opts *o)
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	/* the build's threads must not see EINTR from a Ctrl-C (the nap does) */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("watching %s (every %u ms; Ctrl-C stops)\n", opts.repo ? opts.repo : ".", interval);
+	last_built(last, opts.out ? opts.out : "out");
+	if (o->verbose >= 0)
+		printf("watching %s (every %u ms; Ctrl-C stops)%s%.12s\n", opts.repo ? opts.repo : ".", interval,
+			*last ? "; last built " : "", last);
 	while (!stop_requested) {
 		ag_repo *repo = NULL;
 		char head[41];
@@ -102,8 +136,11 @@ static int run(int argc, char **argv, const cli_opts *o)
 			rc = cli_fail(EXIT_ENV, "%s", ag_error_last());
 			break;
 		}
-		if (ag_repo_head(repo, head, NULL) == 0 && strcmp(head, last) != 0 &&
-			ag_repo_new_commits(repo, last, head, 100, &ids, &n) == 0) {
+		if (ag_repo_head(repo, head, NULL) < 0) {
+			if (!waiting && o->verbose >= 0)
+				printf("waiting for a first commit\n");
+			waiting = true;
+		} else if (strcmp(head, last) != 0 && ag_repo_new_commits(repo, last, head, 100, &ids, &n) == 0) {
 			/* every new commit, oldest first: each is a version */
 			for (size_t i = 0; i < n && !stop_requested; i++)
 				build_commit(&opts, ids[i]);
@@ -117,7 +154,8 @@ static int run(int argc, char **argv, const cli_opts *o)
 			break;
 		nap(interval);
 	}
-	printf("watch: stopped\n");
+	if (o->verbose >= 0)
+		printf("watch: stopped\n");
 	return rc;
 }
 
@@ -128,8 +166,14 @@ const cli_cmd cli_cmd_watch = {
 	"Builds the current branch's tip, then polls the branch every MS (default\n"
 	"2000) milliseconds. When it moved, every new commit on its first-parent\n"
 	"chain is built, oldest first (each may be a version of an app); after a\n"
-	"rewind or force-push, just the new tip. One line of log per build. Ctrl-C\n"
-	"(or SIGTERM) stops after the build in progress; outputs are never half\n"
-	"written. --once builds what is new and exits.\n\n"
+	"rewind or force-push, just the new tip. It starts from the commit\n"
+	"OUT/build.json was built from, so a restarted watch builds what came\n"
+	"since (and nothing when the out dir is up to date). One line of log per\n"
+	"build: the commit, apps built, up to date and failed, and the time.\n"
+	"Ctrl-C (or SIGTERM) stops after the build in progress, a second Ctrl-C at\n"
+	"once; outputs are never half written.\n\n"
+	"options:\n"
+	"  --once         build what is new and exit (cron, CI, tests)\n"
+	"  --zip, --push, --jobs N, --out DIR   as for `appgen build`\n\n"
 	"exit: 0 stopped, 2 usage error, 3 no repository\n"
 };

@@ -80,7 +80,7 @@ static int cmd_help(int argc, char **argv, const cli_opts *o)
 
 int main(int argc, char **argv)
 {
-	cli_opts o = { 0, false };
+	cli_opts o = { 0, false, argv[0] };
 	const char *color = "auto";
 	const cli_cmd *c;
 	int i;

@@ -70,6 +70,26 @@ static int is_clean(ag_repo *r, const char *full, const char *path, bool *clean)
 	return 0;
 }
 
+/* The index entry of `path` is the blob of `tree` (or both are absent). */
+static bool index_matches(git_index *index, git_tree *tree, const char *path)
+{
+	git_tree_entry *te = NULL;
+	const git_index_entry *ie;
+	bool same;
+
+	/* re-read: another process may have staged since the repository opened */
+	if (git_index_read(index, false) < 0)
+		return false;
+	ie = git_index_get_bypath(index, path, 0);
+	if (git_tree_entry_bypath(&te, tree, path) < 0)
+		te = NULL;
+	same = (!ie && !te) || (ie && te && git_oid_equal(&ie->id, git_tree_entry_id(te)) &&
+		ie->mode == (uint32_t)git_tree_entry_filemode(te));
+	git_tree_entry_free(te);
+	ag_error_clear();
+	return same;
+}
+
 int ag_repo_commit_file(ag_repo *r, const char *path, const char *data, size_t len, const char *message,
 	char out_commit[41])
 {
@@ -105,8 +125,14 @@ int ag_repo_commit_file(ag_repo *r, const char *path, const char *data, size_t l
 		error = ag_error_set(AG_EINVALID, "'%s' has uncommitted changes; commit or discard them first", path);
 		goto done;
 	}
-	if (git_commit_lookup(&parent, g, git_reference_target(head)) < 0 || git_commit_tree(&base, parent) < 0) {
+	if (git_commit_lookup(&parent, g, git_reference_target(head)) < 0 || git_commit_tree(&base, parent) < 0 ||
+		git_repository_index(&index, g) < 0) {
 		error = ag_git_fail(AG_ERROR, "cannot read HEAD");
+		goto done;
+	}
+	/* a staged change of the file would be lost when its entry is reset */
+	if (!index_matches(index, base, path)) {
+		error = ag_error_set(AG_EINVALID, "'%s' has staged changes; commit or unstage them first", path);
 		goto done;
 	}
 	memset(&upd, 0, sizeof(upd));
@@ -132,8 +158,7 @@ int ag_repo_commit_file(ag_repo *r, const char *path, const char *data, size_t l
 		error = ag_fs_write_atomic(full.ptr, data, len, 0644);
 	else if (unlink(full.ptr) < 0 && errno != ENOENT)
 		error = ag_error_os(AG_EIO, "cannot remove '%s'", full.ptr);
-	if (!error && (git_repository_index(&index, g) < 0 ||
-		(data ? git_index_add_bypath(index, path) : git_index_remove_bypath(index, path)) < 0 ||
+	if (!error && ((data ? git_index_add_bypath(index, path) : git_index_remove_bypath(index, path)) < 0 ||
 		git_index_write(index) < 0))
 		error = ag_git_fail(AG_ERROR, "committed, but cannot update the index for '%s'", path);
 	if (out_commit)
@@ -294,10 +319,17 @@ int ag_blueprint_set_status(ag_buf *out, const char *text, size_t len, const cha
 	}
 	app = cJSON_GetObjectItemCaseSensitive(ag_json_root(doc), "app");
 	if (!cJSON_IsObject(app) || !app->child) {
-		error = ag_error_set(AG_EINVALID, "the blueprint has no \"app\" object");
+		error = ag_error_set(AG_EINVALID, "the blueprint has no \"app\" object (a backend-spec file? "
+			"`appgen import` converts it to BlueprintV2)");
 		goto done;
 	}
-	if ((st = cJSON_GetObjectItemCaseSensitive(app, "status"))) {
+	st = cJSON_GetObjectItemCaseSensitive(app, "status");
+	if (!st && strcmp(status, AG_STATUS_DEFAULT) == 0) {
+		/* no key is the default: nothing to write */
+		ag_buf_put(out, text, len);
+		goto done;
+	}
+	if (st) {
 		const ag_json_loc *loc = ag_json_loc_of(doc, st);
 		size_t start = offset_of(text, len, loc->value.line, loc->value.col), end = start + 1;
 		if (!cJSON_IsString(st) || start >= len || text[start] != '"') {
