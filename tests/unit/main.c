@@ -19,6 +19,7 @@ int test_failures;
 	X(gen_require) X(gen_ctx) X(gen_bad_paths) X(gen_deterministic) X(gen_pairs_sorted) X(gen_ir_null) \
 	X(pattern_find) X(pattern_classes) X(pattern_captures) X(pattern_gsub) X(pattern_gmatch) \
 	X(pattern_errors) X(pattern_budget) X(pattern_sandbox) X(pattern_differential) \
+	X(zip_roundtrip) X(zip_read_unsafe) \
 	X(cache_records) X(cache_why) X(cache_file) X(zip_entries) X(zip_deterministic) X(zip_unsafe)
 
 #define DECL(name) void test_##name(void);

@@ -18,16 +18,16 @@ void test_cache_records(void)
 	ag_cache c;
 
 	memset(&c, 0, sizeof(c));
-	CHECK_INT(ag_cache_put(&c, "zeta", &base, &(ag_cache_built){ "zeta", "s_zeta", 1, 10, 100 }), 0);
-	CHECK_INT(ag_cache_put(&c, "alpha", &base, &(ag_cache_built){ "alpha", "s_alpha", 2, 20, 200 }), 0);
-	CHECK_INT(ag_cache_put(&c, "mid", &base, &(ag_cache_built){ "mid", "s_mid", 3, 30, 300 }), 0);
+	CHECK_INT(ag_cache_put(&c, "zeta", &base, &(ag_cache_built){ "zeta", "s_zeta", 1, 10, 100, NULL }), 0);
+	CHECK_INT(ag_cache_put(&c, "alpha", &base, &(ag_cache_built){ "alpha", "s_alpha", 2, 20, 200, NULL }), 0);
+	CHECK_INT(ag_cache_put(&c, "mid", &base, &(ag_cache_built){ "mid", "s_mid", 3, 30, 300, NULL }), 0);
 	CHECK_INT(c.count, 3);
 	/* kept sorted by slug */
 	CHECK_STR(c.apps[0].slug, "alpha");
 	CHECK_STR(c.apps[1].slug, "mid");
 	CHECK_STR(c.apps[2].slug, "zeta");
 	/* replacing keeps one record */
-	CHECK_INT(ag_cache_put(&c, "mid", &(ag_cache_inputs){ "ag2", "ov1", "", "b", "h" }, &(ag_cache_built){ "mid", "s_mid", 4, 1, 2 }), 0);
+	CHECK_INT(ag_cache_put(&c, "mid", &(ag_cache_inputs){ "ag2", "ov1", "", "b", "h" }, &(ag_cache_built){ "mid", "s_mid", 4, 1, 2, NULL }), 0);
 	CHECK_INT(c.count, 3);
 	CHECK_STR(ag_cache_get(&c, "mid")->appgen, "ag2");
 	CHECK_STR(ag_cache_get(&c, "mid")->config, "");
@@ -54,7 +54,7 @@ void test_cache_why(void)
 		return;
 	memset(&c, 0, sizeof(c));
 	CHECK_STR(ag_cache_why(&c, root, "crm", &now), "not built before");
-	CHECK_INT(ag_cache_put(&c, "crm", &base, &(ag_cache_built){ "crm", "s_crm", 1, 1, 1 }), 0);
+	CHECK_INT(ag_cache_put(&c, "crm", &base, &(ag_cache_built){ "crm", "s_crm", 1, 1, 1, NULL }), 0);
 	CHECK_STR(ag_cache_why(&c, root, "crm", &now), "output missing");
 	ag_buf_printf(&dir, "%s/apps/crm", root);
 	CHECK_INT(ag_write_mkdirs(dir.ptr), 0);
@@ -97,8 +97,8 @@ void test_cache_file(void)
 	/* no file yet: an empty cache, not an error */
 	CHECK_INT(ag_cache_load(&c, root), 0);
 	CHECK_INT(c.count, 0);
-	CHECK_INT(ag_cache_put(&c, "b-app", &base, &(ag_cache_built){ "b-app", "s_b_app", 7, 53, 714114 }), 0);
-	CHECK_INT(ag_cache_put(&c, "a-app", &(ag_cache_inputs){ "x", "y", NULL, "z", "w" }, &(ag_cache_built){ "a-app", "s_a_app", 1, 2, 3 }), 0);
+	CHECK_INT(ag_cache_put(&c, "b-app", &base, &(ag_cache_built){ "b-app", "s_b_app", 7, 53, 714114, NULL }), 0);
+	CHECK_INT(ag_cache_put(&c, "a-app", &(ag_cache_inputs){ "x", "y", NULL, "z", "w" }, &(ag_cache_built){ "a-app", "s_a_app", 1, 2, 3, NULL }), 0);
 	CHECK_INT(ag_cache_save(&c, root), 0);
 	CHECK_INT(ag_cache_load(&d, root), 0);
 	CHECK_INT(d.count, 2);
