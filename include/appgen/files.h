@@ -4,7 +4,8 @@
  * Emitters produce file records; the set keeps them sorted by path (byte
  * order) and unique, so writing, zipping and hashing see one order. Paths
  * are relative, '/'-separated, with no "", "." or ".." components and no
- * leading '/'; ag_files_add() refuses anything else. Besides files the set
+ * leading '/', no control characters or backslashes, valid UTF-8;
+ * ag_files_add() refuses anything else. Besides files the set
  * carries what emitters declare: dependencies (e.g. "pypi:fastapi==0.115.0"),
  * environment variables the app reads, and gaps (parts not generated).
  * All strings are owned by the set.

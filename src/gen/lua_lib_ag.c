@@ -7,6 +7,7 @@
  * error - even out of memory inside a Lua API call - leaks nothing.
  */
 #include "gen/lua_host.h"
+#include "appgen/utf8.h"
 #include "appgen/front.h"
 #include "appgen/hash.h"
 #include <cmark.h>
@@ -77,39 +78,6 @@ static bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static char to_lower(unsigned char c) { return (char)(is_upper(c) ? c + 32 : c); }
 static char to_upper(unsigned char c) { return (char)(is_lower(c) ? c - 32 : c); }
 
-/* Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
-static bool utf8_ok(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	for (size_t i = 0; i < n;) {
-		unsigned c = s[i], need, cp, min;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1, cp = c & 0x1f, min = 0x80;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2, cp = c & 0x0f, min = 0x800;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return false;
-		if (n - i <= need)
-			return false;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
-	}
-	return true;
-}
-
 /* The number at idx (the caller checked it is one); false if not finite. */
 static bool put_number(lua_State *L, ag_buf *out, int idx)
 {
@@ -171,7 +139,7 @@ static int sql_ident(lua_State *L)
 
 	luaL_argcheck(L, n > 0, 1, "empty SQL identifier");
 	luaL_argcheck(L, !memchr(s, 0, n), 1, "NUL byte in SQL identifier");
-	luaL_argcheck(L, utf8_ok(s, n), 1, "SQL identifier is not valid UTF-8");
+	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "SQL identifier is not valid UTF-8");
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -221,7 +189,7 @@ static int sql_lit(lua_State *L)
 	}
 	s = lua_tolstring(L, 1, &n);
 	luaL_argcheck(L, !memchr(s, 0, n), 1, "NUL byte in SQL literal");
-	luaL_argcheck(L, utf8_ok(s, n), 1, "SQL literal is not valid UTF-8");
+	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "SQL literal is not valid UTF-8");
 	box = ag_lua_box_new(L);
 	if (memchr(s, '\\', n))
 		ag_buf_putc(&box->buf, 'E');
@@ -307,7 +275,7 @@ static int py_str(lua_State *L)
 	const char *s = luaL_checklstring(L, 1, &n);
 	ag_lua_box *box;
 
-	luaL_argcheck(L, utf8_ok(s, n), 1, "not valid UTF-8");
+	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "not valid UTF-8");
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -350,7 +318,7 @@ static int ts_str(lua_State *L)
 	const char *s = luaL_checklstring(L, 1, &n);
 	ag_lua_box *box;
 
-	luaL_argcheck(L, utf8_ok(s, n), 1, "not valid UTF-8");
+	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "not valid UTF-8");
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -568,7 +536,7 @@ static void json_object(json_writer *w, int t, size_t count, int depth)
 	ag_buf_putc(&w->box->buf, '{');
 	for (size_t i = 0; i < k; i++) {
 		json_newline(w, depth + 1);
-		if (!utf8_ok(keys[i].s, keys[i].n))
+		if (!ag_utf8_valid(keys[i].s, keys[i].n))
 			box_error(L, w->box, "ag.json: a key is not valid UTF-8");
 		json_str(&w->box->buf, keys[i].s, keys[i].n);
 		ag_buf_puts(&w->box->buf, w->pretty ? ": " : ":");
@@ -634,7 +602,7 @@ static void json_value(json_writer *w, int idx, int depth)
 		break;
 	case LUA_TSTRING:
 		s = lua_tolstring(L, idx, &n);
-		if (!utf8_ok(s, n))
+		if (!ag_utf8_valid(s, n))
 			box_error(L, w->box, "ag.json: a string is not valid UTF-8");
 		json_str(&w->box->buf, s, n);
 		break;

@@ -1,5 +1,6 @@
 /* files.c - the in-memory app tree: sorted, unique, safe paths. */
 #include "appgen/files.h"
+#include "appgen/utf8.h"
 #include "appgen/fs.h"
 #include <sys/stat.h>
 
@@ -34,7 +35,7 @@ bool ag_files_path_ok(const char *path)
 {
 	const char *p = path;
 
-	if (!*p || *p == '/' || strlen(path) > 1024)
+	if (!*p || *p == '/' || strlen(path) > 1024 || !ag_utf8_valid(path, strlen(path)))
 		return false;
 	for (;;) {
 		const char *end = strchr(p, '/');

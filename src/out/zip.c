@@ -1,5 +1,6 @@
 /* zip.c - deterministic zips of app trees, built in memory with libzip. */
 #include "appgen/zip.h"
+#include "appgen/utf8.h"
 #include "appgen/write.h"
 #include <zip.h>
 
@@ -25,53 +26,19 @@ static int zip_fail(zip_error_t *ze, int code, const char *what)
 	return error;
 }
 
-/* Well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
-static bool utf8_ok(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-
-	while (*s) {
-		unsigned c = *s, cp;
-		size_t n;
-
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
-			return false;
-		for (size_t i = 1; i <= n; i++) {
-			if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
-				return false;
-			cp = cp << 6 | (s[i] & 0x3fu);
-		}
-		if ((n == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-			(n == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return false;
-		s += n + 1;
-	}
-	return true;
-}
-
 /* A path that may follow "<root>/" in an entry name. */
 static int check_path(const char *path)
 {
 	if (!ag_files_path_ok(path))
 		return ag_error_set(AG_EINVALID, "zip: unsafe path '%s'", path);
-	if (!utf8_ok(path))
+	if (!ag_utf8_valid(path, strlen(path)))
 		return ag_error_set(AG_EINVALID, "zip: path '%s' is not UTF-8", path);
 	return 0;
 }
 
 static int check_root(const char *root)
 {
-	if (!root || !*root || strchr(root, '/') || !ag_files_path_ok(root) || !utf8_ok(root))
+	if (!root || !*root || strchr(root, '/') || !ag_files_path_ok(root) || !ag_utf8_valid(root, strlen(root)))
 		return ag_error_set(AG_EINVALID, "zip: '%s' cannot be the root folder", root ? root : "");
 	return 0;
 }

@@ -132,6 +132,11 @@ void test_files_paths(void)
 	CHECK(!ag_files_path_ok("a/./b"));
 	CHECK(!ag_files_path_ok(""));
 	CHECK(!ag_files_path_ok("a/"));
+	/* UTF-8 names are fine; bytes that are not UTF-8 are not */
+	CHECK(ag_files_path_ok("docs/caf\xc3\xa9.md"));
+	CHECK(!ag_files_path_ok("docs/caf\xe9.md"));
+	CHECK(!ag_files_path_ok("a/\xc0\xaf"));       /* overlong '/' */
+	CHECK(!ag_files_path_ok("a/\xed\xa0\x80")); /* a surrogate */
 	ag_files_init(&f);
 	CHECK_INT(ag_files_add(&f, "b", "1", 1, 0644, "e1", false), 0);
 	CHECK_INT(ag_files_add(&f, "a", "2", 1, 0644, "e1", false), 0);
