@@ -82,6 +82,14 @@ typedef struct ag_artifact_source {
 int ag_artifact_commit(ag_artifacts *a, const ag_files *files, const ag_artifact_source *src,
 	char out_commit[41], bool *made);
 
+/*
+ * Before the commits of a build (branch-per-app): fetch the remote's
+ * branches of these apps in one fetch, which the commits then use instead
+ * of fetching each. A fetch that fails is remembered (the commits build
+ * on the staging branches). Only AG_ENOMEM is returned.
+ */
+int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n);
+
 /* The tip of an app's staging branch ("" when none). */
 int ag_artifact_tip(ag_artifacts *a, const char *slug, char out[41]);
 

@@ -601,7 +601,7 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 	ag_artifacts *arts = NULL;
 	ag_buf path = AG_BUF_INIT;
 	const char **slugs = NULL;
-	size_t *index = NULL, n = 0;
+	size_t *index = NULL, n = 0, todo = 0;
 	bool *pushed = NULL;
 	char **errors = NULL;
 	int error = 0;
@@ -621,16 +621,32 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 		error = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
 	}
-	/* 1. commit every tree that is not its branch's tip yet */
+	/* 0. the apps to publish: an up-to-date app whose cache records its
+	 * artifact was committed and pushed by an earlier build */
 	for (size_t i = 0; i < r->n_apps; i++) {
 		ag_build_app *a = &r->apps[i];
+		const ag_cache_app *c = ag_cache_get(cache, a->file);
+		if (a->status != AG_APP_SUCCEEDED && a->status != AG_APP_DELETED)
+			continue;
+		a->stage = "push";
+		if (a->cached && c && c->artifact[0]) {
+			memcpy(a->artifact, c->artifact, sizeof(a->artifact));
+			continue;
+		}
+		slugs[n] = a->slug;
+		index[n++] = i;
+	}
+	if ((error = ag_artifact_prefetch(arts, slugs, n)) < 0)
+		goto done;
+	/* 1. commit every tree that is not its branch's tip yet */
+	todo = n;
+	n = 0;
+	for (size_t k = 0; k < todo; k++) {
+		ag_build_app *a = &r->apps[index[k]];
 		const ag_cache_app *c = ag_cache_get(cache, a->file);
 		ag_files files;
 		int e;
 
-		if (a->status != AG_APP_SUCCEEDED && a->status != AG_APP_DELETED)
-			continue;
-		a->stage = "push";
 		ag_files_init(&files);
 		if ((e = ag_artifact_tip(arts, a->slug, a->artifact)) == 0 &&
 			!(a->cached && c && c->artifact[0] && strcmp(c->artifact, a->artifact) == 0)) {
@@ -653,7 +669,7 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 			continue;
 		}
 		slugs[n] = a->slug;
-		index[n++] = i;
+		index[n++] = index[k];
 	}
 	/* 2. push what is pending, all at once where the layout allows */
 	if ((error = ag_artifact_push_many(arts, slugs, n, PUSH_ATTEMPTS, delay, pushed, errors)) < 0)
@@ -664,10 +680,15 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 		const ag_cache_app *c = ag_cache_get(cache, a->file);
 		a->pushed = pushed[k];
 		if (errors[k]) {
-			/* the commit stays in the staging repository */
+			/* the commit stays in the staging repository, and the
+			 * cache forgets the artifact so the next build pushes it */
 			a->push_error = errors[k];
 			errors[k] = NULL;
 			r->push_failed++;
+			if (c && c->artifact[0] && (error = ag_cache_put(cache, a->file, &(ag_cache_inputs){ c->appgen,
+				c->emitters, c->config, c->blueprint, c->history }, &(ag_cache_built){ c->slug, c->db_schema,
+				c->version, c->files, c->bytes, NULL })) < 0)
+				goto done;
 		} else if (c && a->artifact[0] && (error = ag_cache_put(cache, a->file, &(ag_cache_inputs){ c->appgen,
 			c->emitters, c->config, c->blueprint, c->history }, &(ag_cache_built){ c->slug, c->db_schema,
 			c->version, c->files, c->bytes, a->artifact })) < 0) {

@@ -662,3 +662,52 @@ done:
 	free(url);
 	return error;
 }
+
+int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	git_remote *remote = NULL;
+	git_fetch_options fo;
+	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
+	char **specs = NULL, *url = NULL;
+	git_strarray arr;
+	int error = 0;
+
+	if (a->config->layout != AG_ARTIFACT_BRANCH_PER_APP || n == 0)
+		return 0;
+	specs = calloc(n, sizeof(*specs));
+	url = ag_artifact_url(a->config, "");
+	if (!specs || !url) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < n && !error; i++) {
+		ag_buf b = AG_BUF_INIT;
+		ag_buf_printf(&b, "+refs/heads/apps/%s:refs/fetched/apps/%s", slugs[i], slugs[i]);
+		if (!(specs[i] = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b)))
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+		ag_buf_dispose(&b);
+	}
+	if (error)
+		goto done;
+	arr.strings = specs;
+	arr.count = n;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.credentials = credentials;
+	fo.callbacks.payload = &ctx;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	if (git_remote_create_anonymous(&remote, g, url) < 0 ||
+		git_remote_fetch(remote, &arr, &fo, "appgen: fetch artifacts") < 0)
+		error = ag_git_fail(AG_ERROR, "cannot fetch the artifact branches from '%s'", url);
+	/* what choose_parent would have fetched, it now has (or knows it cannot) */
+	a->fetched_all = true;
+	a->fetch_all_error = error;
+	error = 0;
+done:
+	for (size_t i = 0; specs && i < n; i++)
+		free(specs[i]);
+	free(specs);
+	free(url);
+	git_remote_free(remote);
+	return error;
+}
