@@ -311,15 +311,30 @@ static int refspec(ag_buf *b, const ag_artifacts *a, const char *slug, bool fetc
 	return ag_buf_oom(b) ? ag_error_set(AG_ENOMEM, "out of memory") : 0;
 }
 
+/* One fetch of `arr` from `url`; -1 with libgit2's error when it fails. */
+static int fetch_once(git_repository *g, const char *url, git_strarray *arr)
+{
+	git_remote *remote = NULL;
+	git_fetch_options fo;
+	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
+	int rc;
+
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	fo.callbacks.credentials = credentials;
+	fo.callbacks.payload = &ctx;
+	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+	rc = git_remote_create_anonymous(&remote, g, url) < 0 ||
+		git_remote_fetch(remote, arr, &fo, "appgen: fetch artifacts") < 0 ? -1 : 0;
+	git_remote_free(remote);
+	return rc;
+}
+
 /* Fetch the remote's branch of an app into refs/fetched/apps/<slug> (a
  * remote without that branch leaves it absent); with `all` (branch-per-app)
  * every apps/ branch of the remote at once. */
 static int fetch_branch(ag_artifacts *a, const char *slug, bool all)
 {
 	git_repository *g = ag_repo_git(a->repo);
-	git_remote *remote = NULL;
-	git_fetch_options fo;
-	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 	ag_buf spec = AG_BUF_INIT;
 	char *url = ag_artifact_url(a->config, slug);
 	char *specs[1];
@@ -337,15 +352,9 @@ static int fetch_branch(ag_artifacts *a, const char *slug, bool all)
 		goto done;
 	}
 	specs[0] = spec.ptr;
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.credentials = credentials;
-	fo.callbacks.payload = &ctx;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (git_remote_create_anonymous(&remote, g, url) < 0 ||
-		git_remote_fetch(remote, &arr, &fo, "appgen: fetch artifacts") < 0)
+	if (fetch_once(g, url, &arr) < 0)
 		error = ag_git_fail(AG_ERROR, "cannot fetch the artifacts of %s from '%s'", slug, url);
 done:
-	git_remote_free(remote);
 	ag_buf_dispose(&spec);
 	free(url);
 	return error;
@@ -666,9 +675,6 @@ done:
 int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
 {
 	git_repository *g = ag_repo_git(a->repo);
-	git_remote *remote = NULL;
-	git_fetch_options fo;
-	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 	char **specs = NULL, *url = NULL;
 	git_strarray arr;
 	int error = 0;
@@ -692,12 +698,7 @@ int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
 		goto done;
 	arr.strings = specs;
 	arr.count = n;
-	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	fo.callbacks.credentials = credentials;
-	fo.callbacks.payload = &ctx;
-	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-	if (git_remote_create_anonymous(&remote, g, url) < 0 ||
-		git_remote_fetch(remote, &arr, &fo, "appgen: fetch artifacts") < 0)
+	if (fetch_once(g, url, &arr) < 0)
 		error = ag_git_fail(AG_ERROR, "cannot fetch the artifact branches from '%s'", url);
 	/* what choose_parent would have fetched, it now has (or knows it cannot) */
 	a->fetched_all = true;
@@ -708,6 +709,5 @@ done:
 		free(specs[i]);
 	free(specs);
 	free(url);
-	git_remote_free(remote);
 	return error;
 }
