@@ -39,7 +39,7 @@ AG_CFLAGS += -Wall
 endif
 LDLIBS = $(PKG_LIBS) -lm -pthread
 
-LIB_SRC = $(wildcard src/util/*.c src/front/*.c src/out/*.c src/gen/*.c src/vcs/*.c src/build/*.c)
+LIB_SRC = $(wildcard src/util/*.c src/front/*.c src/plan/*.c src/out/*.c src/gen/*.c src/vcs/*.c src/build/*.c)
 CLI_SRC = $(wildcard src/cli/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ = $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema_data.o

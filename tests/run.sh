@@ -54,6 +54,7 @@ suite asan-ubsan make --no-print-directory asan
 suite tsan make --no-print-directory tsan
 suite valgrind sh tests/valgrind.sh
 suite e2e-db sh tests/e2e/db_test.sh
+suite e2e-migrate sh tests/e2e/migrate_test.sh
 suite e2e-backend sh tests/e2e/backend_test.sh
 suite e2e-app-files sh tests/e2e/app_files_test.sh
 suite e2e-app-tests sh tests/e2e/app_tests_test.sh

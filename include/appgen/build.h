@@ -88,6 +88,13 @@ typedef struct ag_build_report {
 typedef void (*ag_build_progress)(const ag_build_app *app, size_t index, size_t total, void *payload);
 
 /*
+ * The emitter and template sources of a build: the snapshot's .appgen/
+ * overrides (payload: the ag_snapshot), else the built-in ones. An
+ * ag_gen_source.
+ */
+int ag_build_source(const char **data, size_t *len, const char *name, void *payload);
+
+/*
  * Run a build. Diagnostics of all apps go to `diags` (each app's slice is
  * recorded in its report entry). Returns 0 when the build ran (apps may
  * have failed: see the report), AG_ENOTFOUND when there is no repository

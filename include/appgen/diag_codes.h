@@ -38,6 +38,8 @@ AG_DIAG_CODE(REF_NOT_UNIQUE,   "E212", "reference-not-unique","a relationship re
 AG_DIAG_CODE(TYPE_MISMATCH,    "E213", "type-mismatch",      "the two ends of a relationship have different types")
 AG_DIAG_CODE(DUPLICATE_FK,     "E214", "duplicate-relationship","two relationships declare the same foreign key")
 AG_DIAG_CODE(SET_NULL_REQUIRED,"E215", "set-null-required",  "onDelete set_null on a required foreign key")
+AG_DIAG_CODE(DESTRUCTIVE,      "E230", "destructive-step",   "a migration step loses data and migrations.allowDestructive does not list it")
+AG_DIAG_CODE(UNSAFE_STEP,      "E231", "unsafe-step",        "a migration step cannot succeed on a table that has rows")
 AG_DIAG_CODE(UNKNOWN_ROLE,     "E301", "unknown-role",       "a reference to a role that does not exist")
 AG_DIAG_CODE(DUPLICATE_RULE,   "E302", "duplicate-rule",     "two permissions or row filters for one role and table")
 AG_DIAG_CODE(BAD_FILTER,       "E303", "invalid-row-filter", "a row filter is not in the row-filter language")
@@ -64,3 +66,4 @@ AG_DIAG_CODE(EMITTER_MEMORY,   "E703", "emitter-memory",     "an emitter ran pas
 AG_DIAG_CODE(BAD_CONFIG,       "E801", "invalid-config",     "appgen.json is not what appgen reads")
 AG_DIAG_CODE(UNUSED_TABLE,     "W901", "unreachable-table",  "no role may read a table")
 AG_DIAG_CODE(NO_EFFECT,        "W902", "no-effect",          "a rule or option that has no effect")
+AG_DIAG_CODE(VERSION_SKIPPED,  "W903", "version-skipped",    "a blueprint version the migrations leave out")

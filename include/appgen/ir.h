@@ -57,7 +57,8 @@ typedef struct ag_column {
 	/* derived names, NULL when the column has none */
 	const char *unique_name, *index_name;
 	const char *check_enum, *check_min, *check_max, *check_length;
-	ag_span span;
+	ag_span span;      /* the column's object */
+	ag_span name_span; /* its name (the object's span when it has none) */
 } ag_column;
 
 typedef struct ag_table {
@@ -67,7 +68,8 @@ typedef struct ag_table {
 	const char *pk_name; /* the primary-key constraint (and index) */
 	ag_column *columns;
 	size_t n_columns;
-	ag_span span;
+	ag_span span;      /* the table's object */
+	ag_span name_span; /* its name (the object's span when it has none) */
 } ag_table;
 
 typedef enum { AG_REL_MANY_TO_ONE, AG_REL_ONE_TO_MANY } ag_rel_type;
@@ -156,6 +158,15 @@ typedef struct ag_ir {
 	const char **allow_destructive;
 	size_t n_allow_destructive;
 
+	/* Where parts of the blueprint are written, for migration diagnostics
+	 * about what a version removed (line 0 when absent). */
+	ag_span tables_span, roles_span, auth_span;
+
+	/* The app's migration history (ag_plan_versions), set by the build and
+	 * owned by the IR; NULL for a single version. Emitters see it as
+	 * app.versions. */
+	cJSON *versions;
+
 	cJSON *ui; /* normalized ui object (navigation, pages, modals) */
 } ag_ir;
 
@@ -182,5 +193,10 @@ const char *ag_ir_name(ag_arena *a, const char *prefix, const char *p1, const ch
 
 /* The IR as canonical JSON (what blueprint.json in an app tree holds). */
 cJSON *ag_ir_to_json(const ag_ir *ir);
+/* One table / column in that shape. */
+cJSON *ag_ir_table_json(const ag_table *t);
+cJSON *ag_ir_column_json(const ag_column *c);
+/* A row filter in that shape. */
+cJSON *ag_ir_filter_json(const ag_filter *f);
 
 #endif

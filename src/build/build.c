@@ -8,6 +8,7 @@
 #include "appgen/gen.h"
 #include "appgen/hash.h"
 #include "appgen/history.h"
+#include "appgen/migrations.h"
 #include "appgen/repo.h"
 #include "appgen/write.h"
 #include "appgen/zip.h"
@@ -135,7 +136,7 @@ static int version_of(const ag_history *hist, const ag_snapshot_file *f, unsigne
  * .appgen/ (".appgen/templates/db/x.tpl", ".appgen/lua/emitters/db/y.lua")
  * replaces the built-in file of the same path; everything else is built in.
  */
-static int snapshot_source(const char **data, size_t *len, const char *name, void *payload)
+int ag_build_source(const char **data, size_t *len, const char *name, void *payload)
 {
 	const ag_snapshot *snap = payload;
 	static const char prefix[] = ".appgen/";
@@ -291,6 +292,7 @@ struct pool {
 	const bool *todo;   /* [n_apps]: the apps this stage works on */
 	ag_build_report *r;
 	ag_ir **irs;
+	ag_past *past;      /* [n_apps] the versions before the head */
 	ag_snapshot *snap;
 	const ag_gen_limits *limits;
 	const char *out;
@@ -319,12 +321,17 @@ static int front_one(pool *p, size_t i, ag_gen **gen)
 	error = ag_front_compile(&p->irs[i], f->path, f->data, f->len, d);
 	if (error < 0 && error != AG_EINVALID)
 		return error;
-	a->ms_front = now_ms() - t;
 	if (p->irs[i]) {
 		a->stage = "validate";
 		if (!(a->slug = strdup(p->irs[i]->slug)))
 			return ag_error_set(AG_ENOMEM, "out of memory");
 		p->irs[i]->version = a->version;
+		/* the migrations from the versions before this one */
+		error = p->past[i].count ? ag_past_plan(p->irs[i], &p->past[i], f->data, f->len, d) : 0;
+		if (error == AG_EINVALID)
+			a->status = AG_APP_FAILED; /* a refused migration; the IR stays for the repository rules */
+		else if (error < 0)
+			return error;
 	} else {
 		/* A blueprint that does not parse never gets a slug. */
 		bool parsed = false;
@@ -333,6 +340,7 @@ static int front_one(pool *p, size_t i, ag_gen **gen)
 		a->stage = parsed ? "validate" : "parse";
 		a->status = AG_APP_FAILED;
 	}
+	a->ms_front = now_ms() - t;
 	return 0;
 }
 
@@ -365,7 +373,7 @@ static int build_one(pool *p, size_t i, ag_gen **gen)
 	double t;
 	int error;
 
-	if (!*gen && (error = ag_gen_new(gen, snapshot_source, p->snap, p->limits)) < 0)
+	if (!*gen && (error = ag_gen_new(gen, ag_build_source, p->snap, p->limits)) < 0)
 		return error;
 	ag_files_init(&files);
 	t = now_ms();
@@ -760,6 +768,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	ag_artifact_config artifacts;
 	ag_history hist;
 	char (*history)[AG_HASH_HEXSZ + 1] = NULL;
+	ag_past *past = NULL;
 	ag_repo *repo = NULL;
 	ag_cache cache;
 	ag_cache_inputs now;
@@ -792,7 +801,8 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	valid = calloc(n + 1, sizeof(*valid));
 	todo = calloc(n + 1, sizeof(*todo));
 	history = calloc(n + 1, sizeof(*history));
-	if (!r->apps || !irs || !stubs || !valid || !todo || !history) {
+	past = calloc(n + 1, sizeof(*past));
+	if (!r->apps || !irs || !stubs || !valid || !todo || !history || !past) {
 		error = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
 	}
@@ -832,16 +842,12 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		now.blueprint = f->blob;
 		now.history = history[i];
 		a->reason = o->force ? "--force" : ag_cache_why(&cache, out, f->path, &now);
+		if (!a->reason && (c = ag_cache_get(&cache, f->path)) && o->zip && !zip_present(out, c->slug, c->version))
+			a->reason = "zip missing";
 		if (a->reason || !(c = ag_cache_get(&cache, f->path))) {
 			todo[i] = true;
-			if (repo && (error = ag_repo_read_file(repo, &snap.blueprints[i])) < 0)
-				goto done;
-			continue;
-		}
-		if (o->zip && !zip_present(out, c->slug, c->version)) {
-			a->reason = "zip missing";
-			todo[i] = true;
-			if (repo && (error = ag_repo_read_file(repo, &snap.blueprints[i])) < 0)
+			if (repo && ((error = ag_repo_read_file(repo, &snap.blueprints[i])) < 0 ||
+				(error = ag_past_read(&past[i], repo, ag_history_get(&hist, f->path), f->blob)) < 0))
 				goto done;
 			continue;
 		}
@@ -859,6 +865,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 	/* Front end of the others, in parallel. */
 	p.r = r;
 	p.irs = irs;
+	p.past = past;
 	p.snap = &snap;
 	p.limits = &limits;
 	p.out = out;
@@ -952,6 +959,9 @@ done:
 	free(valid);
 	free(todo);
 	free(history);
+	for (size_t i = 0; past && i < n; i++)
+		ag_past_dispose(&past[i]);
+	free(past);
 	ag_history_dispose(&hist);
 	ag_artifact_config_dispose(&artifacts);
 	ag_repo_free(repo);

@@ -24,7 +24,7 @@ typedef struct cli_cmd {
 } cli_cmd;
 
 extern const cli_cmd cli_cmd_build, cli_cmd_check, cli_cmd_schema, cli_cmd_import, cli_cmd_init,
-	cli_cmd_hook, cli_cmd_watch, cli_cmd_start, cli_cmd_stop, cli_cmd_delete, cli_cmd_report;
+	cli_cmd_hook, cli_cmd_watch, cli_cmd_start, cli_cmd_stop, cli_cmd_delete, cli_cmd_report, cli_cmd_diff;
 
 /* Print "appgen: <msg>" to stderr; returns code. */
 int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -10,7 +10,7 @@ static const cli_cmd cli_cmd_help = {
 };
 
 static const cli_cmd *const commands[] = {
-	&cli_cmd_init, &cli_cmd_build, &cli_cmd_watch, &cli_cmd_check, &cli_cmd_start, &cli_cmd_stop,
+	&cli_cmd_init, &cli_cmd_build, &cli_cmd_watch, &cli_cmd_check, &cli_cmd_diff, &cli_cmd_start, &cli_cmd_stop,
 	&cli_cmd_delete, &cli_cmd_hook, &cli_cmd_report, &cli_cmd_import, &cli_cmd_schema, &cli_cmd_help,
 };
 

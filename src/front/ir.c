@@ -43,6 +43,7 @@ void ag_ir_free(ag_ir *ir)
 	if (!ir)
 		return;
 	cJSON_Delete(ir->ui);
+	cJSON_Delete(ir->versions);
 	ag_arena_dispose(&ir->arena);
 	free(ir);
 }
@@ -96,7 +97,7 @@ static cJSON *parse_literal(const char *json)
 	return v ? v : cJSON_CreateNull();
 }
 
-static cJSON *column_json(const ag_column *c)
+cJSON *ag_ir_column_json(const ag_column *c)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -156,7 +157,7 @@ static cJSON *operand_json(const ag_operand *op)
 	return o;
 }
 
-static cJSON *filter_json(const ag_filter *f)
+cJSON *ag_ir_filter_json(const ag_filter *f)
 {
 	static const char *const ops[] = { "equals", "in", "and", "or" };
 	cJSON *o = cJSON_CreateObject(), *a;
@@ -177,8 +178,22 @@ static cJSON *filter_json(const ag_filter *f)
 	default:
 		a = cJSON_AddArrayToObject(o, "args");
 		for (size_t i = 0; i < f->n_children; i++)
-			cJSON_AddItemToArray(a, filter_json(f->children[i]));
+			cJSON_AddItemToArray(a, ag_ir_filter_json(f->children[i]));
 	}
+	return o;
+}
+
+cJSON *ag_ir_table_json(const ag_table *t)
+{
+	cJSON *o = cJSON_CreateObject(), *cols;
+
+	add_str(o, "name", t->name);
+	add_str(o, "label", t->label);
+	add_str(o, "renamedFrom", t->renamed_from);
+	add_str(o, "primaryKeyName", t->pk_name);
+	cols = cJSON_AddArrayToObject(o, "columns");
+	for (size_t c = 0; c < t->n_columns; c++)
+		cJSON_AddItemToArray(cols, ag_ir_column_json(&t->columns[c]));
 	return o;
 }
 
@@ -203,17 +218,7 @@ cJSON *ag_ir_to_json(const ag_ir *ir)
 	data = cJSON_AddObjectToObject(root, "data");
 	arr = cJSON_AddArrayToObject(data, "tables");
 	for (size_t i = 0; i < ir->n_tables; i++) {
-		const ag_table *t = &ir->tables[i];
-		cJSON *cols;
-		o = cJSON_CreateObject();
-		add_str(o, "name", t->name);
-		add_str(o, "label", t->label);
-		add_str(o, "renamedFrom", t->renamed_from);
-		add_str(o, "primaryKeyName", t->pk_name);
-		cols = cJSON_AddArrayToObject(o, "columns");
-		for (size_t c = 0; c < t->n_columns; c++)
-			cJSON_AddItemToArray(cols, column_json(&t->columns[c]));
-		cJSON_AddItemToArray(arr, o);
+		cJSON_AddItemToArray(arr, ag_ir_table_json(&ir->tables[i]));
 	}
 	arr = cJSON_AddArrayToObject(data, "tableOrder");
 	for (size_t i = 0; i < ir->n_tables; i++)
@@ -268,7 +273,7 @@ cJSON *ag_ir_to_json(const ag_ir *ir)
 			o = cJSON_CreateObject();
 			add_str(o, "role", ir->roles[r]);
 			add_str(o, "resource", ir->tables[t].name);
-			cJSON_AddItemToObject(o, "filter", filter_json(f));
+			cJSON_AddItemToObject(o, "filter", ag_ir_filter_json(f));
 			cJSON_AddItemToArray(arr, o);
 		}
 	arr = cJSON_AddArrayToObject(sec, "policies");

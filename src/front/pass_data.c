@@ -213,7 +213,10 @@ static void check_column(vctx *v, const cJSON *n, ag_table *t, ag_column *c)
 	c->span = vc_val_span(v, n);
 	if (!vc_object(v, n, "a column", keys))
 		return;
-	if ((m = vc_get(n, "name")) && (c->name = vc_ident(v, m, "column name"))) {
+	c->name_span = c->span;
+	if ((m = vc_get(n, "name")))
+		c->name_span = vc_val_span(v, m);
+	if (m && (c->name = vc_ident(v, m, "column name"))) {
 		for (size_t i = 0; i < AG_ARRAY_SIZE(system_columns); i++)
 			if (strcmp(c->name, system_columns[i]) == 0) {
 				vc_error(v, AG_D_SYSTEM_COLUMN, vc_val_span(v, m),
@@ -306,7 +309,10 @@ void ag_pass_tables(vctx *v, const cJSON *tables)
 		t->span = vc_val_span(v, tn);
 		if (!vc_object(v, tn, "a table", keys))
 			continue;
-		if ((m = vc_get(tn, "name")) && (t->name = vc_ident(v, m, "table name"))) {
+		t->name_span = t->span;
+		if ((m = vc_get(tn, "name")))
+			t->name_span = vc_val_span(v, m);
+		if (m && (t->name = vc_ident(v, m, "table name"))) {
 			for (size_t k = 0; k < ti; k++)
 				if (v->ir->tables[k].name && strcmp(v->ir->tables[k].name, t->name) == 0) {
 					vc_error(v, AG_D_DUPLICATE_NAME, vc_val_span(v, m),

@@ -378,7 +378,11 @@ void ag_pass_security(vctx *v, const cJSON *sec)
 	ir->token_minutes = 30;
 	if (sec && !vc_object(v, sec, "security", keys))
 		sec = NULL;
-	if ((auth = vc_get(sec, "auth")) && vc_object(v, auth, "security.auth", auth_keys)) {
+	if (sec)
+		ir->roles_span = ir->auth_span = vc_key_span(v, sec);
+	if ((auth = vc_get(sec, "auth")))
+		ir->auth_span = vc_key_span(v, auth);
+	if (auth && vc_object(v, auth, "security.auth", auth_keys)) {
 		ir->auth_enabled = vc_bool(v, auth, "enabled", true, "enabled");
 		if ((m = vc_get(auth, "accessTokenExpiryMinutes"))) {
 			if (!ag_json_is_integer(m))
@@ -391,8 +395,10 @@ void ag_pass_security(vctx *v, const cJSON *sec)
 				ir->token_minutes = (uint32_t)m->valuedouble;
 		}
 	}
-	if ((m = vc_get(sec, "roles")))
+	if ((m = vc_get(sec, "roles"))) {
+		ir->roles_span = vc_key_span(v, m);
 		check_roles(v, m);
+	}
 	if (ir->auth_enabled && ir->n_roles == 0)
 		vc_error(v, AG_D_NO_ROLES, m ? vc_val_span(v, m) : sec ? vc_val_span(v, sec) : (ag_span){ 1, 1, 1 },
 			"declare security.roles, e.g. [\"Admin\", \"User\"]; the first role is the app's admin",

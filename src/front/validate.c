@@ -139,8 +139,10 @@ int ag_validate(ag_ir **out, const ag_json *doc, ag_diags *diags)
 		check_app(&v, m);
 	if ((data = vc_get(root, "data")) &&
 	    vc_object(&v, data, "data", (const char *const[]){ "*tables", "relationships", NULL })) {
-		if ((m = vc_get(data, "tables")))
+		if ((m = vc_get(data, "tables"))) {
+			ir->tables_span = vc_key_span(&v, m);
 			ag_pass_tables(&v, m);
+		}
 		ag_pass_relationships(&v, vc_get(data, "relationships"));
 	}
 	ag_pass_security(&v, vc_get(root, "security"));

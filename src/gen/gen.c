@@ -352,7 +352,8 @@ int ag_gen_run(ag_gen *g, const ag_ir *ir, ag_files *files, ag_diags *diags)
 	size_t failed = 0;
 	int err = 0, st;
 
-	if (!(json = ag_ir_to_json(ir))) {
+	if (!(json = ag_ir_to_json(ir)) ||
+		(ir->versions && !cJSON_AddItemReferenceToObject(json, "versions", ir->versions))) {
 		err = ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -110,12 +110,6 @@ pg_start "$T" "$PORT"
 PG_DUMP=$PGBIN/pg_dump
 [ -x "$PG_DUMP" ] || PG_DUMP=$(command -v pg_dump)
 
-q() {
-	_q_user=$1 _q_db=$2
-	shift 2
-	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U "$_q_user" -d "$_q_db" "$@"
-}
-val() { q "$1" "$2" -A -t -c "$3" 2>&1; }
 
 # dump DB SCHEMA: the schema's DDL, ownership and grants (pg_dump's random
 # \restrict key left out).

@@ -48,15 +48,6 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 pg_start "$T" "$PORT"
 
-# psql as USER on DATABASE: q USER DATABASE [psql args...]
-# (POSIX sh has no local variables: helpers use _-prefixed names.)
-q() {
-	_q_user=$1 _q_db=$2
-	shift 2
-	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PORT" -U "$_q_user" -d "$_q_db" "$@"
-}
-# one value: val USER DATABASE SQL
-val() { q "$1" "$2" -A -t -c "$3" 2>&1; }
 
 # Count the "ok ..." / "FAIL ..." NOTICE lines a check script printed.
 # report FILE PREFIX

@@ -12,6 +12,7 @@
 #
 # After pg_start, for the app scripts (they set VPY, SECRET and pids=):
 #   q USER DB psql-args...         psql on the private server
+#   val USER DB SQL                one value (or psql's error text)
 #   setup_db SLUG APPDIR [DB]      the app's role (NOSUPERUSER NOBYPASSRLS,
 #                                  made once) and database (default
 #                                  db_<slug>), migrations applied as the role
@@ -169,6 +170,8 @@ q() {
 	shift 2
 	"$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$SOCK" -p "$PGPORT_" -U "$_q_user" -d "$_q_db" "$@"
 }
+# one value: val USER DATABASE SQL
+val() { q "$1" "$2" -A -t -c "$3" 2>&1; }
 
 setup_db() {
 	_d_u=$(echo "$1" | tr - _)

@@ -1,5 +1,9 @@
--- emitters.db.migration - db/migrations/0001_init.sql: the first version
--- of an app's database (DESIGN §4 "Migrations").
+-- emitters.db.migration - db/migrations/NNNN_<name>.sql (DESIGN §4
+-- "Migrations"): 0001_init.sql creates the first version of an app's
+-- database; each later file applies the steps the C planner found
+-- between two blueprint versions (app.versions, see include/appgen/plan.h).
+-- Both use the same statement builders below, so applying 0001..N gives
+-- the schema a fresh 0001 of version N creates.
 --
 -- The file runs in one transaction with `psql -v ON_ERROR_STOP=1 -f` as
 -- the app's own, non-superuser database role, which owns everything it
@@ -72,30 +76,43 @@ local function constraint(name, body)
 	return string.format("CONSTRAINT %s %s", ident(name), body)
 end
 
--- The table constraints of one column, with the IR's names: unique, then
--- the checks (a NULL passes every check; NOT NULL is the column's).
-local function column_constraints(col, items)
-	local names = col.sqlNames or {}
+-- The constraint kinds of a column, in the order a table lists them.
+M.constraint_kinds = { "unique", "checkEnum", "checkMin", "checkMax", "checkMaxLength" }
+
+-- The body of one constraint of a column ("UNIQUE (..)", "CHECK (..)"),
+-- or nil when the column has no such constraint. A NULL passes every
+-- check; NOT NULL is the column's.
+function M.constraint_body(col, kind)
 	local c = ident(col.name)
-	if col.unique and names.unique then
-		items[#items + 1] = constraint(names.unique, string.format("UNIQUE (%s)", c))
-	end
-	if col.enum ~= nil and names.checkEnum then
+	if kind == "unique" then
+		return col.unique and string.format("UNIQUE (%s)", c) or nil
+	elseif kind == "checkEnum" then
+		if col.enum == nil then
+			return nil
+		end
 		local values = {}
 		for _, v in ipairs(col.enum) do
 			values[#values + 1] = lit(v)
 		end
-		items[#items + 1] = constraint(names.checkEnum, string.format("CHECK (%s IN (%s))", c, table.concat(values, ", ")))
+		return string.format("CHECK (%s IN (%s))", c, table.concat(values, ", "))
+	elseif kind == "checkMin" then
+		return col.min ~= nil and string.format("CHECK (%s >= %s)", c, lit(col.min)) or nil
+	elseif kind == "checkMax" then
+		return col.max ~= nil and string.format("CHECK (%s <= %s)", c, lit(col.max)) or nil
+	elseif kind == "checkMaxLength" then
+		return col.maxLength ~= nil and string.format("CHECK (char_length(%s) <= %s)", c, lit(col.maxLength)) or nil
 	end
-	if col.min ~= nil and names.checkMin then
-		items[#items + 1] = constraint(names.checkMin, string.format("CHECK (%s >= %s)", c, lit(col.min)))
-	end
-	if col.max ~= nil and names.checkMax then
-		items[#items + 1] = constraint(names.checkMax, string.format("CHECK (%s <= %s)", c, lit(col.max)))
-	end
-	if col.maxLength ~= nil and names.checkMaxLength then
-		items[#items + 1] = constraint(names.checkMaxLength,
-			string.format("CHECK (char_length(%s) <= %s)", c, lit(col.maxLength)))
+	error("emitters.db.migration: unknown constraint kind '" .. tostring(kind) .. "'", 0)
+end
+
+-- The table constraints of one column, with the IR's names.
+local function column_constraints(col, items)
+	local names = col.sqlNames or {}
+	for _, kind in ipairs(M.constraint_kinds) do
+		local body = names[kind] and M.constraint_body(col, kind)
+		if body then
+			items[#items + 1] = constraint(names[kind], body)
+		end
 	end
 end
 
@@ -221,22 +238,17 @@ local function touch_function(o, app)
 	o.w("")
 end
 
-local function users(o, app)
-	local auth = app.security.auth
-	if not auth.enabled then
-		return
-	end
+-- The _users table with its trigger, RLS and policies. `auth` is {roles,
+-- adminRole, signupRole} (signupRole nil or ag.null when there is none).
+local function users_table(o, app, auth)
 	local u = M.users_table
-	local roles = {}
-	for _, r in ipairs(app.security.roles) do
-		roles[#roles + 1] = lit(r)
-	end
-	local admin = app.security.roles[1]
+	local admin = auth.adminRole
+	local signup = auth.signupRole ~= ag.null and auth.signupRole or nil
 	o.w("-- The app's users (login, role). Policies: the admin role (%s) may do", admin)
 	o.w("-- everything; a user reads and updates their own row (without changing")
 	o.w("-- its role); login reads the row whose email is app.login_email.")
-	if auth.signupRole ~= nil and auth.signupRole ~= ag.null then
-		o.w("-- Signup inserts a %s row whose email is app.login_email.", auth.signupRole)
+	if signup then
+		o.w("-- Signup inserts a %s row whose email is app.login_email.", signup)
 	end
 	o.push("CREATE TABLE %s (", q(app, u))
 	list(o, {
@@ -248,51 +260,110 @@ local function users(o, app)
 		ident("updated_at") .. " timestamptz NOT NULL DEFAULT now()",
 		"CONSTRAINT " .. ident(u .. "_pkey") .. " PRIMARY KEY (" .. ident("id") .. ")",
 		"CONSTRAINT " .. ident(u .. "_email_key") .. " UNIQUE (" .. ident("email") .. ")",
-		"CONSTRAINT " .. ident(u .. "_role_check") .. " CHECK (" .. ident("role") .. " IN ("
-			.. table.concat(roles, ", ") .. "))",
+		"CONSTRAINT " .. ident(M.role_check) .. " " .. M.role_check_body(auth.roles),
 	})
 	o.pop(");")
 	touch_trigger(o, app, u)
 	force_rls(o, app, u)
-	local is_admin = sql.role_is(admin)
-	local own = ident("id") .. " = " .. sql.user_id
-	create_policy(o, app, u, "users_admin", "ALL", is_admin, is_admin)
-	create_policy(o, app, u, "users_self_select", "SELECT", own)
-	create_policy(o, app, u, "users_self_update", "UPDATE", own,
-		own .. " AND " .. ident("role") .. " = " .. sql.user_role)
-	create_policy(o, app, u, "users_login", "SELECT", ident("email") .. " = " .. sql.login_email)
-	if auth.signupRole ~= nil and auth.signupRole ~= ag.null then
-		create_policy(o, app, u, "users_signup", "INSERT", nil,
-			ident("role") .. " = " .. lit(auth.signupRole) .. " AND " .. ident("email") .. " = " .. sql.login_email)
+	for _, name in ipairs(M.users_policies) do
+		if name ~= "users_signup" then
+			M.users_policy(o, app, name, admin)
+		elseif signup then
+			M.users_policy(o, app, name, signup)
+		end
 	end
+end
+
+M.role_check = M.users_table .. "_role_check"
+
+-- CHECK ("role" IN ('Admin', 'User'))
+function M.role_check_body(roles)
+	local values = {}
+	for _, r in ipairs(roles) do
+		values[#values + 1] = lit(r)
+	end
+	return "CHECK (" .. ident("role") .. " IN (" .. table.concat(values, ", ") .. "))"
+end
+
+-- The policies of _users, in the order 0001 creates them.
+M.users_policies = { "users_admin", "users_self_select", "users_self_update", "users_login", "users_signup" }
+
+-- One policy of _users by name; `role` is the admin role for users_admin
+-- and the signup role for users_signup.
+function M.users_policy(o, app, name, role)
+	local u = M.users_table
+	local own = ident("id") .. " = " .. sql.user_id
+	if name == "users_admin" then
+		local is_admin = sql.role_is(role)
+		create_policy(o, app, u, name, "ALL", is_admin, is_admin)
+	elseif name == "users_self_select" then
+		create_policy(o, app, u, name, "SELECT", own)
+	elseif name == "users_self_update" then
+		create_policy(o, app, u, name, "UPDATE", own, own .. " AND " .. ident("role") .. " = " .. sql.user_role)
+	elseif name == "users_login" then
+		create_policy(o, app, u, name, "SELECT", ident("email") .. " = " .. sql.login_email)
+	elseif name == "users_signup" then
+		create_policy(o, app, u, name, "INSERT", nil,
+			ident("role") .. " = " .. lit(role) .. " AND " .. ident("email") .. " = " .. sql.login_email)
+	else
+		error("emitters.db.migration: unknown _users policy '" .. tostring(name) .. "'", 0)
+	end
+end
+
+local function users(o, app)
+	local sec = app.security
+	if not sec.auth.enabled then
+		return
+	end
+	users_table(o, app, { roles = sec.roles, adminRole = sec.roles[1], signupRole = sec.auth.signupRole })
 	o.w("")
+end
+
+-- CREATE TABLE with its key, column constraints and indexes, and the
+-- updated_at trigger.
+local function create_table(o, app, t)
+	local items = {}
+	for _, col in ipairs(t.columns) do
+		items[#items + 1] = column_def(col)
+	end
+	items[#items + 1] = "CONSTRAINT " .. ident(t.primaryKeyName) .. " PRIMARY KEY (" .. ident("id") .. ")"
+	for _, col in ipairs(t.columns) do
+		column_constraints(col, items)
+	end
+	o.push("CREATE TABLE %s (", q(app, t.name))
+	list(o, items)
+	o.pop(");")
+	for _, col in ipairs(t.columns) do
+		local names = col.sqlNames
+		if col.indexed and names and names.index then
+			M.create_index(o, app, t.name, names.index, col.name)
+		end
+	end
+	if has_column(t, "updated_at") then
+		touch_trigger(o, app, t.name)
+	end
+end
+
+function M.create_index(o, app, table_name, name, column)
+	o.w("CREATE INDEX %s ON %s (%s);", ident(name), q(app, table_name), ident(column))
 end
 
 local function tables(o, app)
 	for _, name in ipairs(app.data.tableOrder) do
-		local t = table_by_name(app, name)
-		local items = {}
-		for _, col in ipairs(t.columns) do
-			items[#items + 1] = column_def(col)
-		end
-		items[#items + 1] = "CONSTRAINT " .. ident(t.primaryKeyName) .. " PRIMARY KEY (" .. ident("id") .. ")"
-		for _, col in ipairs(t.columns) do
-			column_constraints(col, items)
-		end
-		o.push("CREATE TABLE %s (", q(app, t.name))
-		list(o, items)
-		o.pop(");")
-		for _, col in ipairs(t.columns) do
-			local names = col.sqlNames
-			if col.indexed and names and names.index then
-				o.w("CREATE INDEX %s ON %s (%s);", ident(names.index), q(app, t.name), ident(col.name))
-			end
-		end
-		if has_column(t, "updated_at") then
-			touch_trigger(o, app, t.name)
-		end
+		create_table(o, app, table_by_name(app, name))
 		o.w("")
 	end
+end
+
+-- One foreign key ({constraint, fkTable, fkColumn, refTable, refColumn, onDelete}).
+local function foreign_key(o, app, rel)
+	local action = on_delete[rel.onDelete]
+	if not action then
+		error("emitters.db.migration: unknown onDelete '" .. tostring(rel.onDelete) .. "'", 0)
+	end
+	o.w("ALTER TABLE %s ADD CONSTRAINT %s", q(app, rel.fkTable), ident(rel.constraint))
+	o.w("    FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s;", ident(rel.fkColumn), q(app, rel.refTable),
+		ident(rel.refColumn), action)
 end
 
 local function foreign_keys(o, app)
@@ -302,15 +373,38 @@ local function foreign_keys(o, app)
 	end
 	o.w("-- Foreign keys, after every table exists (cycles and self-references work).")
 	for _, rel in ipairs(rels) do
-		local action = on_delete[rel.onDelete]
-		if not action then
-			error("emitters.db.migration: unknown onDelete '" .. tostring(rel.onDelete) .. "'", 0)
-		end
-		o.w("ALTER TABLE %s ADD CONSTRAINT %s", q(app, rel.fkTable), ident(rel.constraint))
-		o.w("    FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s;", ident(rel.fkColumn), q(app, rel.refTable),
-			ident(rel.refColumn), action)
+		foreign_key(o, app, rel)
 	end
 	o.w("")
+end
+
+-- The policy of a role on a table: the role test AND its row filter
+-- (`filter`, a rowFilters tree, or nil).
+local function role_policy(o, app, table_name, name, role, command_name, filter)
+	local cond = sql.role_is(role)
+	if filter ~= nil and filter ~= ag.null then
+		cond = cond .. " AND " .. sql.filter(filter)
+	end
+	local command = commands[command_name]
+	if not command then
+		error("emitters.db.migration: unknown policy command '" .. tostring(command_name) .. "'", 0)
+	end
+	if command == "INSERT" then
+		create_policy(o, app, table_name, name, command, nil, cond)
+	elseif command == "UPDATE" then
+		create_policy(o, app, table_name, name, command, cond, cond)
+	else
+		create_policy(o, app, table_name, name, command, cond)
+	end
+end
+
+-- With authentication off every table has one policy open to all.
+function M.open_policy_name(table_name)
+	return "p_" .. table_name .. "_open"
+end
+
+local function open_policy(o, app, table_name)
+	create_policy(o, app, table_name, M.open_policy_name(table_name), "ALL", "true", "true")
 end
 
 local function row_level_security(o, app)
@@ -324,33 +418,26 @@ local function row_level_security(o, app)
 	for _, name in ipairs(app.data.tableOrder) do
 		force_rls(o, app, name)
 		if open then
-			create_policy(o, app, name, "p_" .. name .. "_open", "ALL", "true", "true")
+			open_policy(o, app, name)
 		end
 		for _, p in ipairs(app.security.policies) do
 			if p.table == name then
-				local cond = sql.policy_condition(app, p.role, name)
-				local command = commands[p.command]
-				if not command then
-					error("emitters.db.migration: unknown policy command '" .. tostring(p.command) .. "'", 0)
-				end
-				if command == "INSERT" then
-					create_policy(o, app, name, p.name, command, nil, cond)
-				elseif command == "UPDATE" then
-					create_policy(o, app, name, p.name, command, cond, cond)
-				else
-					create_policy(o, app, name, p.name, command, cond)
-				end
+				role_policy(o, app, name, p.name, p.role, p.command, sql.row_filter(app, p.role, name))
 			end
 		end
 		o.w("")
 	end
 end
 
-local function record(o, app)
+local function record_version(o, app, version, name)
 	o.w("INSERT INTO %s (%s, %s) VALUES (%s, %s);", q(app, M.migrations_table), ident("version"), ident("name"),
-		tostring(M.version), lit(M.name))
+		tostring(version), lit(name))
 	o.w("")
 	o.w("COMMIT;")
+end
+
+local function record(o, app)
+	record_version(o, app, M.version, M.name)
 end
 
 M.sections = {
@@ -365,6 +452,7 @@ M.sections = {
 	record,
 }
 
+-- The database of version 1 (0001_init.sql) of `app`.
 function M.render(app)
 	local o = out.new(4)
 	for _, section in ipairs(M.sections) do
@@ -373,15 +461,252 @@ function M.render(app)
 	return o.text()
 end
 
+-- ---- later versions: one statement group per planner step ------------------
+
+local function alter(o, app, table_name, fmt, ...)
+	o.w("ALTER TABLE %s " .. fmt .. ";", q(app, table_name), ...)
+end
+
+local function column_of(s)
+	return ident(s.column)
+end
+
+-- USING expression of a type change: a direct cast where PostgreSQL has
+-- one, through text otherwise; anything becomes jsonb with to_jsonb.
+local function convert(column, from, to)
+	local c = ident(column)
+	local target = sql.type(to)
+	if to == "jsonb" then
+		return "to_jsonb(" .. c .. ")"
+	elseif from == "jsonb" then
+		return "(" .. c .. " #>> '{}')::" .. target
+	elseif (from == "bool" and to == "int") or (from == "int" and to == "bool") then
+		return c .. "::integer::" .. target
+	elseif from == "text" or to == "text" or (from == "int" and to == "float") or (from == "float" and to == "int")
+		or (from == "date" and to == "timestamptz") or (from == "timestamptz" and to == "date") then
+		return c .. "::" .. target
+	end
+	return c .. "::text::" .. target
+end
+
+-- Statements that change rows run with row-level security not forced, so
+-- the owner (the migration's role) sees every row; it is forced again
+-- before the transaction ends.
+local function unforced(o, app, table_name, fn)
+	o.w("ALTER TABLE %s NO FORCE ROW LEVEL SECURITY;", q(app, table_name))
+	fn()
+	o.w("ALTER TABLE %s FORCE ROW LEVEL SECURITY;", q(app, table_name))
+end
+
+local steps = {}
+
+function steps.drop_policy(o, app, s)
+	o.w("DROP POLICY %s ON %s;", ident(s.name), q(app, s.table))
+end
+
+function steps.drop_constraint(o, app, s)
+	alter(o, app, s.table, "DROP CONSTRAINT %s", ident(s.name))
+end
+
+function steps.drop_index(o, app, s)
+	o.w("DROP INDEX %s;", q(app, s.name))
+end
+
+function steps.drop_table(o, app, s)
+	o.w("DROP TABLE %s;", q(app, s.table))
+end
+
+function steps.rename_table(o, app, s)
+	alter(o, app, s.from, "RENAME TO %s", ident(s.to))
+end
+
+function steps.rename_constraint(o, app, s)
+	alter(o, app, s.table, "RENAME CONSTRAINT %s TO %s", ident(s.from), ident(s.to))
+end
+
+function steps.drop_column(o, app, s)
+	alter(o, app, s.table, "DROP COLUMN %s", column_of(s))
+end
+
+function steps.rename_column(o, app, s)
+	alter(o, app, s.table, "RENAME COLUMN %s TO %s", ident(s.from), ident(s.to))
+end
+
+function steps.create_table(o, app, s)
+	create_table(o, app, s.table)
+	force_rls(o, app, s.table.name)
+end
+
+function steps.create_users(o, app, s)
+	users_table(o, app, s)
+end
+
+function steps.add_column(o, app, s)
+	alter(o, app, s.table, "ADD COLUMN %s", column_def(s.column))
+end
+
+function steps.drop_default(o, app, s)
+	alter(o, app, s.table, "ALTER COLUMN %s DROP DEFAULT", column_of(s))
+end
+
+function steps.alter_type(o, app, s)
+	alter(o, app, s.table, "ALTER COLUMN %s TYPE %s USING %s", column_of(s), sql.type(s.to),
+		convert(s.column, s.from, s.to))
+end
+
+function steps.set_default(o, app, s)
+	alter(o, app, s.table, "ALTER COLUMN %s SET DEFAULT %s", ident(s.column.name), sql.default(s.column))
+end
+
+function steps.fill_nulls(o, app, s)
+	local c = ident(s.column.name)
+	unforced(o, app, s.table, function()
+		o.w("UPDATE %s SET %s = %s WHERE %s IS NULL;", q(app, s.table), c, sql.default(s.column), c)
+	end)
+end
+
+function steps.set_not_null(o, app, s)
+	alter(o, app, s.table, "ALTER COLUMN %s SET NOT NULL", column_of(s))
+end
+
+function steps.drop_not_null(o, app, s)
+	alter(o, app, s.table, "ALTER COLUMN %s DROP NOT NULL", column_of(s))
+end
+
+function steps.delete_users(o, app, s)
+	local roles = {}
+	for _, r in ipairs(s.roles) do
+		roles[#roles + 1] = lit(r)
+	end
+	unforced(o, app, M.users_table, function()
+		o.w("DELETE FROM %s WHERE %s IN (%s);", q(app, M.users_table), ident("role"), table.concat(roles, ", "))
+	end)
+end
+
+function steps.add_constraint(o, app, s)
+	local body = M.constraint_body(s.column, s.kind)
+	if not body then
+		error("emitters.db.migration: column " .. s.column.name .. " has no " .. s.kind .. " constraint", 0)
+	end
+	alter(o, app, s.table, "ADD CONSTRAINT %s %s", ident(s.name), body)
+end
+
+function steps.create_index(o, app, s)
+	M.create_index(o, app, s.table, s.name, s.column)
+end
+
+function steps.add_foreign_key(o, app, s)
+	foreign_key(o, app, s)
+end
+
+function steps.add_role_check(o, app, s)
+	alter(o, app, M.users_table, "ADD CONSTRAINT %s %s", ident(M.role_check), M.role_check_body(s.roles))
+end
+
+function steps.create_policy(o, app, s)
+	if s.kind == "role" then
+		role_policy(o, app, s.table, s.name, s.role, s.command, s.filter)
+	elseif s.kind == "open" then
+		open_policy(o, app, s.table)
+	elseif s.kind == "users" then
+		M.users_policy(o, app, s.name, s.role)
+	else
+		error("emitters.db.migration: unknown policy kind '" .. tostring(s.kind) .. "'", 0)
+	end
+end
+
+M.steps = steps
+
+-- "db/migrations/0003_add_deals_notes.sql"
+function M.file_path(version, name)
+	return string.format("db/migrations/%04d_%s.sql", version, name)
+end
+
+local function file_name(version, name)
+	return string.format("%04d_%s", version, name)
+end
+
+-- Migration v (an entry of app.versions, v.version > 1) of `app`.
+function M.render_step_file(app, v, previous)
+	local o = out.new(4)
+	local schema = app.app.dbSchema
+	local migrations = q(app, M.migrations_table)
+	local this, before = file_name(v.version, v.name), file_name(previous.version, previous.name)
+	o.w("-- generated by appgen from %s@v%s — do not edit", app.app.source, tostring(v.blueprintVersion))
+	o.w("--")
+	o.w("-- Migration %s of schema %s: what changed from blueprint version %s", this, schema,
+		tostring(previous.blueprintVersion))
+	o.w("-- to version %s. Run it once, after %s, as the app's own database role:", tostring(v.blueprintVersion),
+		before)
+	o.w("--   psql -v ON_ERROR_STOP=1 -f %s", M.file_path(v.version, v.name))
+	o.w("-- It is one transaction: if a step fails (say, existing rows break a new")
+	o.w("-- constraint), nothing of it is applied.")
+	o.w("")
+	o.w("SET client_encoding = 'UTF8';")
+	o.w("")
+	o.w("BEGIN;")
+	o.w("")
+	local tag = "$guard$"
+	o.w("-- Run once, and only after the migration before it.")
+	o.w("DO %s", tag)
+	o.push("BEGIN")
+	o.push("IF to_regclass(%s) IS NULL OR NOT EXISTS (SELECT 1 FROM %s WHERE %s = %s) THEN", lit(migrations),
+		migrations, ident("version"), tostring(previous.version))
+	o.w("RAISE EXCEPTION USING")
+	o.w("    MESSAGE = %s,", lit(string.format("migration %s needs %s applied first to schema %s", this, before, schema)))
+	o.w("    HINT = %s;", lit("Apply db/migrations in order (db/migrate.sh does)."))
+	o.pop("END IF;")
+	o.push("IF EXISTS (SELECT 1 FROM %s WHERE %s = %s) THEN", migrations, ident("version"), tostring(v.version))
+	o.w("RAISE EXCEPTION USING")
+	o.w("    MESSAGE = %s,", lit(string.format("migration %s is already applied to schema %s", this, schema)))
+	o.w("    HINT = %s;", lit("Each migration runs once; see " .. schema .. "." .. M.migrations_table .. "."))
+	o.pop("END IF;")
+	o.pop("END")
+	o.w("%s;", tag)
+	o.w("")
+	if #v.steps == 0 then
+		o.w("-- No change to the database schema in this version.")
+		o.w("")
+	end
+	for _, s in ipairs(v.steps) do
+		local fn = steps[s.op]
+		if not fn then
+			error("emitters.db.migration: unknown migration step '" .. tostring(s.op) .. "'", 0)
+		end
+		fn(o, app, s)
+	end
+	if #v.steps > 0 then
+		o.w("")
+	end
+	record_version(o, app, v.version, v.name)
+	return o.text()
+end
+
 -- The migration files this emitter writes, in order: {version, name,
 -- path} each. Other emitters (emitters.backend.alembic, emitters.app.docs)
 -- follow this list rather than guessing file names.
 function M.files(app)
-	return { { version = M.version, name = M.name, path = M.path } }
+	if app.versions == nil then
+		return { { version = M.version, name = M.name, path = M.path } }
+	end
+	local files = {}
+	for _, v in ipairs(app.versions) do
+		files[#files + 1] = { version = v.version, name = v.name, path = M.file_path(v.version, v.name) }
+	end
+	return files
 end
 
 function M.emit(app, ctx)
-	ctx:file(M.path, M.render(app))
+	if app.versions == nil then
+		ctx:file(M.path, M.render(app))
+		return
+	end
+	local first = app.versions[1]
+	ctx:file(M.path, M.render(first.app))
+	for k = 2, #app.versions do
+		local v = app.versions[k]
+		ctx:file(M.file_path(v.version, v.name), M.render_step_file(app, v, app.versions[k - 1]))
+	end
 end
 
 return M
