@@ -16,7 +16,8 @@
 #     filled) and a removed role's users are gone;
 #   - every migration is refused a second time and before its predecessor;
 #   - the schema (pg_dump --schema-only, columns sorted) equals what a
-#     fresh build of the last version creates with its 0001 alone;
+#     fresh build of the last version creates with its 0001 alone, and so
+#     do the app's db/migrate.sh and `alembic upgrade head`;
 #   - `appgen diff` prints the SQL of the last migration.
 set -u
 
@@ -99,7 +100,7 @@ pg_start "$T" "$PORT"
 ROLE=app_mig_shop
 q postgres postgres -c "CREATE ROLE $ROLE LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE" \
 	-c "ALTER ROLE $ROLE SET search_path = ''" >/dev/null
-for db in db_migrated db_fresh db_order; do
+for db in db_migrated db_fresh db_order db_script db_alembic; do
 	q postgres postgres -c "CREATE DATABASE $db" -c "REVOKE ALL ON DATABASE $db FROM PUBLIC" \
 		-c "GRANT CONNECT, CREATE, TEMPORARY ON DATABASE $db TO $ROLE" >/dev/null
 done
@@ -210,6 +211,23 @@ if [ -s "$T/schema.fresh" ] && grep -q "CREATE POLICY" "$T/schema.fresh" && cmp 
 	ok "0001..$(printf %04d "$valid") give the schema of a fresh 0001 ($(wc -l <"$T/schema.fresh") normalized lines)"
 else
 	bad "migrated schema equals the fresh one" "$(diff "$T/schema.migrated" "$T/schema.fresh" | head -n 40)"
+fi
+
+# ---- the app's own ways to migrate: db/migrate.sh and alembic ---------------
+A=$T/out/apps/mig-shop
+if PGHOST=$SOCK PGPORT=$PORT PGUSER=$ROLE PGDATABASE=db_script sh "$A/db/migrate.sh" >"$T/script.log" 2>&1 &&
+	[ "$(grep -c ': applied$' "$T/script.log")" -eq "$valid" ] && dump db_script | cmp -s - "$T/schema.fresh"; then
+	ok "db/migrate.sh applies all $valid migrations: the same schema"
+else
+	bad "db/migrate.sh applies all migrations: the same schema" "$(cat "$T/script.log")"
+fi
+backend_venv "$T/out/apps"
+if (cd "$A/backend" && DATABASE_URL="postgresql+psycopg://$ROLE@/db_alembic?host=$SOCK&port=$PORT" \
+	"$VENV/bin/alembic" upgrade head) >"$T/alembic.log" 2>&1 && dump db_alembic | cmp -s - "$T/schema.fresh" &&
+	[ "$(val postgres db_alembic "SELECT count(*) FROM $S._migrations")" = "$valid" ]; then
+	ok "alembic upgrade head runs the $valid versions: the same schema"
+else
+	bad "alembic upgrade head: the same schema" "$(tail -n 20 "$T/alembic.log")"
 fi
 
 # ---- appgen diff ---------------------------------------------------------------
