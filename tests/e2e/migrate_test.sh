@@ -230,6 +230,12 @@ else
 	bad "alembic upgrade head: the same schema" "$(tail -n 20 "$T/alembic.log")"
 fi
 
+# ---- random version chains: migrated == fresh ----------------------------------
+CHAINS=${MIGRATE_CHAINS:-24}
+PG_DUMP=$PGDUMP "$PY" "$HERE/migrate_random.py" "$AG" "$SOCK" "$PORT" "$ROLE" "$T" "$CHAINS" "${MIGRATE_SEED:-1}" \
+	>"$T/random.log" 2>&1
+relay "random " "$T/random.log"
+
 # ---- appgen diff ---------------------------------------------------------------
 last=$(sed -n "${valid}p" "$T/files")
 (cd "$R" && "$AG" diff mig-shop) >"$T/diff.sql" 2>"$T/diff.err"

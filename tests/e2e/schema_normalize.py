@@ -7,9 +7,9 @@ freshly created one; nothing else may)."""
 import sys
 
 
-def main():
+def normalize(text):
     out, block = [], None
-    for line in sys.stdin.read().splitlines():
+    for line in text.splitlines():
         if block is not None:
             if line.startswith(");"):
                 out.extend(sorted(block))
@@ -25,7 +25,8 @@ def main():
         out.append(line)
         if line.startswith("CREATE TABLE ") and line.endswith("("):
             block = []
-    sys.stdout.write("\n".join(out) + "\n")
+    return "\n".join(out) + "\n"
 
 
-main()
+if __name__ == "__main__":
+    sys.stdout.write(normalize(sys.stdin.read()))

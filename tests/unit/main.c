@@ -20,7 +20,8 @@ int test_failures;
 	X(pattern_find) X(pattern_classes) X(pattern_captures) X(pattern_gsub) X(pattern_gmatch) \
 	X(pattern_errors) X(pattern_budget) X(pattern_sandbox) X(pattern_differential) \
 	X(zip_roundtrip) X(zip_read_unsafe) \
-	X(cache_records) X(cache_why) X(cache_file) X(zip_entries) X(zip_deterministic) X(zip_unsafe)
+	X(cache_records) X(cache_why) X(cache_file) X(zip_entries) X(zip_deterministic) X(zip_unsafe) \
+	X(plan_identical) X(plan_order) X(plan_refusals) X(plan_renames) X(plan_versions)
 
 #define DECL(name) void test_##name(void);
 TESTS(DECL)
