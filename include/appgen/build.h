@@ -75,6 +75,7 @@ typedef struct ag_build_app {
 
 typedef struct ag_build_report {
 	char commit[41];
+	bool shallow;   /* the repository is a shallow clone: versions start where it does */
 	ag_build_app *apps;
 	size_t n_apps;
 	size_t succeeded, failed, skipped;

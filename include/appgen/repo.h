@@ -50,6 +50,8 @@ int ag_repo_open(ag_repo **out, const char *path);
 void ag_repo_free(ag_repo *r);
 /* The work-tree root ("" for a bare repository). */
 const char *ag_repo_workdir(const ag_repo *r);
+/* A shallow clone: its history (so its versions) ends where the clone does. */
+bool ag_repo_is_shallow(const ag_repo *r);
 
 /*
  * Load the snapshot at `rev` (any git revision syntax; NULL = HEAD).

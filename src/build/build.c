@@ -794,6 +794,7 @@ int ag_build_run(ag_build_report *r, const ag_build_opts *o, ag_diags *d, ag_bui
 		(o->push && (error = push_config(&artifacts, &snap, repo, d)) < 0))
 		goto done;
 	memcpy(r->commit, snap.commit, sizeof(r->commit));
+	r->shallow = repo && ag_repo_is_shallow(repo);
 	n = snap.n_blueprints;
 	r->apps = calloc(n + 1, sizeof(*r->apps));
 	irs = calloc(n + 1, sizeof(*irs));

@@ -155,6 +155,9 @@ static int run(int argc, char **argv, const cli_opts *o)
 	if (o->verbose >= 0 && rep.deleted)
 		ag_buf_printf(&text, "%zu deleted app%s: %s/apps/<slug>/db/teardown.sql drops its schema\n", rep.deleted,
 			rep.deleted == 1 ? "" : "s", opts.out ? opts.out : "out");
+	if (rep.shallow)
+		ag_buf_puts(&text, "appgen: warning: the repository is a shallow clone: versions and migrations start "
+			"where its history does (git fetch --unshallow)\n");
 	if ((rc = cli_write(stderr, &text)))
 		goto done;
 	for (size_t i = 0; i < rep.n_apps; i++)

@@ -156,6 +156,11 @@ const char *ag_repo_workdir(const ag_repo *r)
 	return w ? w : "";
 }
 
+bool ag_repo_is_shallow(const ag_repo *r)
+{
+	return git_repository_is_shallow(r->git) == 1;
+}
+
 /* 1 when the repository has no references at all (a fresh `git init`). */
 static int has_no_refs(git_repository *repo)
 {

@@ -64,6 +64,9 @@ git -C "$R" checkout -q -- blueprints/helpdesk.json
 git clone -q --depth 1 "file://$R" "$TMP/shallow" 2>/dev/null
 expect_exit 0 "build a shallow clone" "$AG" build --repo "$TMP/shallow" --out "$TMP/o4"
 [ "$(version "$TMP/o4" helpdesk)" = 1 ] && ok "a shallow clone starts at version 1" || bad "a shallow clone starts at version 1"
+expect_grep "$TMP/err" 'warning: the repository is a shallow clone: versions and migrations start where its history does' "a shallow clone is warned about"
+expect_exit 0 "a full clone" "$AG" build --repo "$R" --out "$TMP/o5"
+expect_no_grep "$TMP/err" 'shallow' "a full clone is not"
 
 # not a repository: version 1
 mkdir -p "$TMP/plain/blueprints" && cp "$BP/helpdesk.json" "$TMP/plain/blueprints/"
