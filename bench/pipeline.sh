@@ -13,7 +13,7 @@
 #      rebuilt, zipped, committed to its artifact branch and pushed.
 # Targets (issue 4): 4 <= 200 ms, 2 <= 100 ms. No thresholds: figures only.
 # Environment: APPGEN (./appgen), PYTHON (python3), BENCH_SEED (42),
-# BENCH_APPS (1000), BENCH_RUNS (10).
+# BENCH_APPS (1000), BENCH_RUNS (10), BENCH_KEEP (0).
 set -eu
 
 APPGEN=${APPGEN:-./appgen}
@@ -26,7 +26,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 die() { printf 'pipeline: %s\n' "$*" >&2; exit 1; }
 [ -x "$APPGEN" ] || die "$APPGEN not found; run 'make' first"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/appgen-pipeline.XXXXXX") || die "mktemp failed"
-trap 'rm -rf "$TMP"' EXIT
+# BENCH_KEEP=1 keeps the repository and out dir for a closer look
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$TMP"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 cp "$APPGEN" "$TMP/appgen"
