@@ -241,11 +241,15 @@ def mutate(bp, g):
             else:
                 c["min"] = -1
     elif kind == "add_fk":
+        # to the id or to a unique column of any table, itself included
         other = r.choice(ts)
-        col = {"name": g.name("c"), "type": "uuid"}
+        targets = [("id", "uuid")] + [(c["name"], c["type"]) for c in other["columns"]
+                                      if c.get("unique") and c["type"] in ("text", "int", "uuid")]
+        to, type_ = r.choice(targets)
+        col = {"name": g.name("c"), "type": type_}
         t["columns"].append(col)
         bp["data"]["relationships"].append({"type": "many_to_one", "fromTable": t["name"], "fromColumn": col["name"],
-                                            "toTable": other["name"], "toColumn": "id",
+                                            "toTable": other["name"], "toColumn": to,
                                             "onDelete": r.choice(["restrict", "cascade", "set_null"])})
     elif kind == "on_delete" and bp["data"]["relationships"]:
         x = r.choice(bp["data"]["relationships"])
