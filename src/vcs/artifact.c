@@ -13,7 +13,11 @@ struct ag_artifacts {
 	const ag_artifact_config *config;
 	bool fetched_all; /* branch-per-app: every apps/ branch fetched at once */
 	int fetch_all_error;
+	char *slim_path; /* the scratch directory of slim pushes (vcs.h) */
 };
+
+/* A push of up to this many branches goes from a slim repository. */
+#define SLIM_MAX 32
 
 /* ---- appgen.json ------------------------------------------------------ */
 
@@ -140,6 +144,7 @@ int ag_artifacts_open(ag_artifacts **out, const char *path, const ag_artifact_co
 {
 	ag_artifacts *a = calloc(1, sizeof(*a));
 	git_repository *g = NULL;
+	ag_buf slim = AG_BUF_INIT;
 	int error;
 
 	*out = NULL;
@@ -152,7 +157,14 @@ int ag_artifacts_open(ag_artifacts **out, const char *path, const ag_artifact_co
 		return ag_git_fail(AG_ERROR, "cannot make the staging repository '%s'", path);
 	}
 	git_repository_free(g);
+	ag_buf_printf(&slim, "%s/appgen-push", path);
+	if (ag_buf_oom(&slim)) {
+		free(a);
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	}
+	a->slim_path = ag_buf_detach(&slim);
 	if ((error = ag_repo_open(&a->repo, path)) < 0) {
+		free(a->slim_path);
 		free(a);
 		return error;
 	}
@@ -165,6 +177,7 @@ void ag_artifacts_free(ag_artifacts *a)
 	if (!a)
 		return;
 	ag_repo_free(a->repo);
+	free(a->slim_path);
 	free(a);
 }
 
@@ -575,11 +588,62 @@ static bool pending(git_repository *g, const char *slug, git_oid *tip)
 	return p;
 }
 
+/* What a failed push said about its refs, forgotten before the next. */
+static void forget_refusals(remote_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->n_refs; i++) {
+		free(ctx->refusals[i]);
+		ctx->refusals[i] = NULL;
+	}
+	free(ctx->rejected);
+	ctx->rejected = NULL;
+}
+
+/*
+ * A slim source for pushing the `m` pending branches slugs[which[j]] at
+ * tips[j] (vcs.h). *out stays NULL when one cannot be made: the push then
+ * goes from the staging repository. Only running out of memory fails.
+ */
+static int slim_prepare(ag_artifacts *a, ag_slim **out, const char *const *slugs, const size_t *which,
+	const git_oid *tips, size_t m)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	ag_buf name = AG_BUF_INIT, pushed = AG_BUF_INIT;
+	ag_slim *s = NULL;
+	int error = 0;
+
+	*out = NULL;
+	if ((error = ag_slim_open(&s, g, a->slim_path)) < 0)
+		return error == AG_ENOMEM ? error : 0;
+	for (size_t j = 0; j < m && !error; j++) {
+		git_oid remote;
+		bool has_remote;
+		ref_name(&name, "refs/heads", slugs[which[j]]);
+		ref_name(&pushed, "refs/pushed", slugs[which[j]]);
+		if (ag_buf_oom(&name) || ag_buf_oom(&pushed)) {
+			error = ag_error_set(AG_ENOMEM, "out of memory");
+			break;
+		}
+		has_remote = ref_target(g, pushed.ptr, &remote);
+		error = ag_slim_add(s, name.ptr, &tips[j], has_remote ? &remote : NULL);
+	}
+	if (error) {
+		ag_slim_free(s);
+		s = NULL;
+		error = error == AG_ENOMEM ? error : 0;
+	}
+	*out = s;
+	ag_buf_dispose(&name);
+	ag_buf_dispose(&pushed);
+	return error;
+}
+
 int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, unsigned attempts,
 	unsigned delay_ms, bool *pushed, char **errors)
 {
 	git_repository *g = ag_repo_git(a->repo);
 	char **specs = NULL, **refs = NULL, **refusals = NULL;
+	ag_slim *slim = NULL;
 	size_t *which = NULL, m = 0;
 	git_oid *tips = NULL;
 	char *url = NULL;
@@ -628,14 +692,24 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	}
 	if (m == 0)
 		goto done;
+	if (m <= SLIM_MAX && (error = slim_prepare(a, &slim, slugs, which, tips, m)) < 0)
+		goto done;
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
 		remote_ctx ctx = { 0, 0, NULL, refs, refusals, m };
 		git_strarray arr = { specs, m };
 		int e = 0;
 		if (k)
 			sleep_ms(delay_ms << (k - 1));
-		if (push_once(g, url, &arr, &ctx) < 0)
-			e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
+		if (slim && push_once(ag_slim_git(slim), url, &arr, &ctx) == 0) {
+			e = 0;
+		} else {
+			/* without a slim source, or when it lacked something */
+			ag_slim_free(slim);
+			slim = NULL;
+			forget_refusals(&ctx);
+			if (push_once(g, url, &arr, &ctx) < 0)
+				e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
+		}
 		free(ctx.rejected);
 		if (e == 0) {
 			for (size_t j = 0; j < m; j++) {
@@ -658,6 +732,7 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	for (size_t j = 0; j < m; j++)
 		errors[which[j]] = strdup(ag_error_last());
 done:
+	ag_slim_free(slim);
 	for (size_t j = 0; specs && j < n; j++) {
 		free(specs[j]);
 		free(refs[j]);

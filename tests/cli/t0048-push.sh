@@ -37,6 +37,12 @@ expect_exit 0 "build --push after a change" "$AG" build --repo "$R" --out "$TMP/
 A2=$(tip "$TMP/arts.git" refs/heads/apps/helpdesk)
 [ "$A2" != "$A1" ] && [ "$(git -C "$TMP/arts.git" rev-parse "$A2^")" = "$A1" ] && ok "one commit, whose parent is the previous artifact" || bad "one commit, whose parent is the previous artifact"
 [ "$(git -C "$TMP/arts.git" rev-list --count apps/sales-crm)" = 1 ] && ok "the unchanged app gets no commit" || bad "the unchanged app gets no commit"
+# the push sent what the remote lacked and nothing more
+want=$(git -C "$TMP/arts.git" rev-list --objects "$A2" "^$A1" | wc -l)
+pack=$(ls -t "$TMP/arts.git"/objects/pack/*.idx | head -n 1)
+got=$(git -C "$TMP/arts.git" show-index < "$pack" | wc -l)
+[ "$got" -eq "$want" ] && ok "the push sent only the new objects ($want)" || bad "the push sent only the new objects" "$got sent, $want new"
+[ -z "$(ls "$TMP/o/.appgen/artifacts.git/appgen-push/refs/heads/apps" 2>/dev/null)" ] && ok "the push leaves no scratch references" || bad "the push leaves no scratch references"
 python3 - "$TMP/o/build.json" "$A2" <<'PY' && ok "build.json reports the artifact" || bad "build.json reports the artifact"
 import json, sys
 r = {a["slug"]: a for a in json.load(open(sys.argv[1]))["apps"]}
