@@ -71,11 +71,12 @@ typedef struct ag_artifact_source {
 } ag_artifact_source;
 
 /*
- * Commit `files` as the next artifact of src->slug. The remote's branch
- * is fetched first: when it has moved past the staging branch (a fresh
- * out dir, another machine), the commit builds on the remote's tip, so
- * history continues; when the staging branch is ahead (not pushed yet),
- * on the staging branch. Offline, on the staging branch.
+ * Commit `files` as the next artifact of src->slug, on the staging
+ * branch's tip. Without a staging branch (a fresh out dir) the remote's
+ * branch is fetched and the commit builds on its tip, so history
+ * continues; offline, or when the remote has none, it is a root. A remote
+ * that moved on since (another machine published) is found by the push,
+ * which then commits the tree again on the remote's tip.
  * out_commit gets the branch's tip after the call; *made says whether a
  * commit was made (false: the tree was already the tip's).
  */
@@ -84,9 +85,9 @@ int ag_artifact_commit(ag_artifacts *a, const ag_files *files, const ag_artifact
 
 /*
  * Before the commits of a build (branch-per-app): fetch the remote's
- * branches of these apps in one fetch, which the commits then use instead
- * of fetching each. A fetch that fails is remembered (the commits build
- * on the staging branches). Only AG_ENOMEM is returned.
+ * branches of those of these apps that have no staging branch, in one
+ * fetch, which the commits then use instead of fetching each. A fetch
+ * that fails is remembered. Only AG_ENOMEM is returned.
  */
 int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n);
 
@@ -96,8 +97,11 @@ int ag_artifact_tip(ag_artifacts *a, const char *slug, char out[41]);
 /*
  * Push what is pending for `slug` (nothing when the remote already has the
  * tip). Retried `attempts` times with doubling delays from `delay_ms`.
- * *pushed says whether anything was sent. A rejection (the remote moved)
- * or a network failure is AG_ERROR with a message; the commit stays.
+ * When the remote has moved on, its branch is fetched once and the
+ * pending tree committed again on its tip, then pushed (the staging tip
+ * changes: read it again with ag_artifact_tip). *pushed says whether
+ * anything was sent. A rejection or a network failure is AG_ERROR with a
+ * message; the commit stays.
  */
 int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsigned delay_ms,
 	bool *pushed);

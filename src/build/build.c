@@ -687,6 +687,9 @@ static int publish(ag_build_report *r, ag_cache *cache, const ag_snapshot *snap,
 		ag_build_app *a = &r->apps[index[k]];
 		const ag_cache_app *c = ag_cache_get(cache, a->file);
 		a->pushed = pushed[k];
+		/* a push the remote refused moves the branch onto its tip */
+		if ((error = ag_artifact_tip(arts, a->slug, a->artifact)) < 0)
+			goto done;
 		if (errors[k]) {
 			/* the commit stays in the staging repository, and the
 			 * cache forgets the artifact so the next build pushes it */

@@ -390,24 +390,27 @@ static int set_ref(git_repository *g, const char *prefix, const char *slug, cons
 }
 
 /*
- * The parent of an app's next artifact commit. The remote's branch is
- * fetched first: when it has moved past what the staging branch knows
- * (another machine published, or this is a fresh out dir), the next
- * commit builds on it; when the staging branch is ahead (commits not
- * pushed yet), on those. Offline, on the staging branch.
+ * The parent of an app's next artifact commit: the staging branch's tip
+ * when there is one. The remote is not asked: when it has moved on, the
+ * push is refused and sync_branches builds on what it has then. Without
+ * a staging branch (a fresh out dir), the remote's branch is fetched and
+ * history continues from it; offline, or when it has none, the commit
+ * is a root.
  */
 static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, bool *has_parent)
 {
 	git_repository *g = ag_repo_git(a->repo);
 	ag_buf name = AG_BUF_INIT;
-	git_oid local, remote;
-	bool has_local, has_remote = false;
-	int error;
+	int error = 0;
 
+	*has_parent = false;
 	ref_name(&name, "refs/heads", slug);
 	if (ag_buf_oom(&name))
 		return ag_error_set(AG_ENOMEM, "out of memory");
-	has_local = ref_target(g, name.ptr, &local);
+	if (ref_target(g, name.ptr, parent)) {
+		*has_parent = true;
+		goto done;
+	}
 	if (a->config->layout == AG_ARTIFACT_BRANCH_PER_APP) {
 		/* one fetch of every branch serves every app of the build */
 		if (!a->fetched_all) {
@@ -419,30 +422,70 @@ static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, boo
 	} else {
 		error = fetch_branch(a, slug, false);
 	}
-	if (error < 0 && !has_local)
+	if (error < 0)
 		goto done; /* nothing to build on, and the remote cannot say */
-	if (error == 0) {
-		ref_name(&name, "refs/fetched", slug);
-		has_remote = !ag_buf_oom(&name) && ref_target(g, name.ptr, &remote);
-	}
-	error = 0;
-	*has_parent = has_local || has_remote;
-	if (has_remote) {
-		bool ahead = has_local && (git_oid_equal(&local, &remote) ||
-			git_graph_descendant_of(g, &local, &remote) == 1);
-		*parent = ahead ? local : remote;
-		/* the remote has `remote`: what is beyond it is pending */
-		if ((error = set_ref(g, "refs/pushed", slug, &remote, "appgen: fetched")) == 0 && !ahead)
-			error = set_ref(g, "refs/heads", slug, &remote, "appgen: fetched");
-	} else if (has_local) {
-		*parent = local;
+	ref_name(&name, "refs/fetched", slug);
+	if (!ag_buf_oom(&name) && ref_target(g, name.ptr, parent)) {
+		*has_parent = true;
+		/* the remote has it: nothing is pending yet */
+		if ((error = set_ref(g, "refs/pushed", slug, parent, "appgen: fetched")) == 0)
+			error = set_ref(g, "refs/heads", slug, parent, "appgen: fetched");
 	}
 done:
 	ag_buf_dispose(&name);
 	return error;
 }
 
-/* One push of `arr` to `url`; -1 with libgit2's error when it fails. */
+/*
+ * After a push refused because the remote moved (another machine
+ * published, someone committed on the branch): the staging branch of
+ * `slug`, whose tip is *tip, continues from the remote's tip, just
+ * fetched into refs/fetched. Its tip's tree, message and signatures are
+ * committed again on top of the remote's (nothing when the remote already
+ * has that tree); a tip that already descends from the remote's stays.
+ * *tip gets the branch's new tip.
+ */
+static int follow_remote(ag_artifacts *a, const char *slug, git_oid *tip)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	ag_buf name = AG_BUF_INIT;
+	git_commit *mine = NULL, *theirs = NULL;
+	git_tree *tree = NULL;
+	git_oid remote, id;
+	int error = 0;
+
+	ref_name(&name, "refs/fetched", slug);
+	if (ag_buf_oom(&name))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	if (!ref_target(g, name.ptr, &remote))
+		goto done; /* the remote has no such branch: the push creates it */
+	if ((error = set_ref(g, "refs/pushed", slug, &remote, "appgen: fetched")) < 0 ||
+		git_oid_equal(tip, &remote) || git_graph_descendant_of(g, tip, &remote) == 1)
+		goto done;
+	if (git_commit_lookup(&mine, g, tip) < 0 || git_commit_lookup(&theirs, g, &remote) < 0 ||
+		git_commit_tree(&tree, mine) < 0) {
+		error = ag_git_fail(AG_ERROR, "cannot read the artifact commits of %s", slug);
+		goto done;
+	}
+	if (git_oid_equal(git_commit_tree_id(theirs), git_tree_id(tree)))
+		id = remote;
+	else if (git_commit_create(&id, g, NULL, git_commit_author(mine), git_commit_committer(mine), NULL,
+		git_commit_message(mine), tree, 1, (const git_commit **)&theirs) < 0) {
+		error = ag_git_fail(AG_ERROR, "cannot commit the artifact of %s", slug);
+		goto done;
+	}
+	if ((error = set_ref(g, "refs/heads", slug, &id, "appgen: on the remote's tip")) == 0)
+		*tip = id;
+done:
+	git_tree_free(tree);
+	git_commit_free(mine);
+	git_commit_free(theirs);
+	ag_buf_dispose(&name);
+	return error;
+}
+
+/* One push of `arr` to `url`: 0, or libgit2's error code (and message);
+ * GIT_ENONFASTFORWARD when the remote has moved past what is pushed. */
 static int push_once(git_repository *g, const char *url, git_strarray *arr, remote_ctx *ctx)
 {
 	git_remote *remote = NULL;
@@ -453,9 +496,65 @@ static int push_once(git_repository *g, const char *url, git_strarray *arr, remo
 	po.callbacks.credentials = credentials;
 	po.callbacks.push_update_reference = update_reference;
 	po.callbacks.payload = ctx;
-	rc = git_remote_create_anonymous(&remote, g, url) < 0 || git_remote_push(remote, arr, &po) < 0 ? -1 : 0;
+	if ((rc = git_remote_create_anonymous(&remote, g, url)) == 0)
+		rc = git_remote_push(remote, arr, &po);
 	git_remote_free(remote);
-	return rc;
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * Fetch the remote's branches of apps slugs[which[0..m)] into
+ * refs/fetched: one fetch for branch-per-app, one per app otherwise.
+ * AG_ERROR when a fetch fails.
+ */
+static int fetch_apps(ag_artifacts *a, const char *const *slugs, const size_t *which, size_t m)
+{
+	git_repository *g = ag_repo_git(a->repo);
+	char **specs = NULL, *url = NULL;
+	git_strarray arr;
+	int error = 0;
+
+	if (a->config->layout != AG_ARTIFACT_BRANCH_PER_APP) {
+		for (size_t j = 0; j < m && !error; j++)
+			error = fetch_branch(a, slugs[which[j]], false);
+		return error;
+	}
+	specs = calloc(m, sizeof(*specs));
+	url = ag_artifact_url(a->config, "");
+	if (!specs || !url) {
+		error = ag_error_set(AG_ENOMEM, "out of memory");
+		goto done;
+	}
+	for (size_t j = 0; j < m && !error; j++) {
+		ag_buf b = AG_BUF_INIT;
+		if ((error = refspec(&b, a, slugs[which[j]], true)) == 0)
+			specs[j] = ag_buf_detach(&b);
+		ag_buf_dispose(&b);
+	}
+	if (error)
+		goto done;
+	arr.strings = specs;
+	arr.count = m;
+	if (fetch_once(g, url, &arr) < 0)
+		error = ag_git_fail(AG_ERROR, "cannot fetch the artifact branches from '%s'", url);
+done:
+	for (size_t j = 0; specs && j < m; j++)
+		free(specs[j]);
+	free(specs);
+	free(url);
+	return error;
+}
+
+/* After a push the remote refused because it moved on: fetch what it has
+ * and let each branch continue from it (follow_remote). */
+static int sync_branches(ag_artifacts *a, const char *const *slugs, const size_t *which, git_oid *tips,
+	size_t m)
+{
+	int error = fetch_apps(a, slugs, which, m);
+
+	for (size_t j = 0; j < m && !error; j++)
+		error = follow_remote(a, slugs[which[j]], &tips[j]);
+	return error;
 }
 
 /* ---- commit and push -------------------------------------------------- */
@@ -524,6 +623,7 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT, spec = AG_BUF_INIT;
 	git_oid tip, sent;
 	char *url = NULL;
+	bool synced = false;
 	int error = 0;
 
 	*pushed = false;
@@ -543,9 +643,20 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 		remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
 		char *specs[1] = { spec.ptr };
 		git_strarray arr = { specs, 1 };
+		size_t self = 0;
+		int rc;
 		if (k)
 			sleep_ms(delay_ms << (k - 1));
-		if (push_once(g, url, &arr, &ctx) < 0) {
+		if ((rc = push_once(g, url, &arr, &ctx)) == GIT_ENONFASTFORWARD && !synced) {
+			/* the remote moved on: continue from it, and push again */
+			synced = true;
+			free(ctx.rejected);
+			if ((error = sync_branches(a, &slug, &self, &tip, 1)) < 0)
+				break;
+			k--; /* not an attempt: unsigned wrap-around is defined */
+			continue;
+		}
+		if (rc < 0) {
 			error = ag_git_fail(AG_ERROR, "cannot push the artifacts of %s to '%s'", slug, url);
 		} else if (ctx.rejected) {
 			/* the remote moved on: trying again will not help */
@@ -645,6 +756,7 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	char **specs = NULL, **refs = NULL, **refusals = NULL;
 	ag_slim *slim = NULL;
 	size_t *which = NULL, m = 0;
+	bool synced = false;
 	git_oid *tips = NULL;
 	char *url = NULL;
 	int error = 0;
@@ -697,20 +809,38 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
 		remote_ctx ctx = { 0, 0, NULL, refs, refusals, m };
 		git_strarray arr = { specs, m };
-		int e = 0;
+		int e = 0, rc = -1;
 		if (k)
 			sleep_ms(delay_ms << (k - 1));
-		if (slim && push_once(ag_slim_git(slim), url, &arr, &ctx) == 0) {
-			e = 0;
-		} else {
+		if (slim)
+			rc = push_once(ag_slim_git(slim), url, &arr, &ctx);
+		if (rc < 0 && rc != GIT_ENONFASTFORWARD) {
 			/* without a slim source, or when it lacked something */
 			ag_slim_free(slim);
 			slim = NULL;
 			forget_refusals(&ctx);
-			if (push_once(g, url, &arr, &ctx) < 0)
-				e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
+			rc = push_once(g, url, &arr, &ctx);
 		}
 		free(ctx.rejected);
+		ctx.rejected = NULL;
+		if (rc == GIT_ENONFASTFORWARD && !synced) {
+			/* a remote branch moved on: continue from it, and push again */
+			synced = true;
+			forget_refusals(&ctx);
+			ag_slim_free(slim);
+			slim = NULL;
+			if ((error = sync_branches(a, slugs, which, tips, m)) == AG_ENOMEM ||
+				(error == 0 && m <= SLIM_MAX && (error = slim_prepare(a, &slim, slugs, which, tips, m)) < 0))
+				goto done;
+			if (error == 0) {
+				k--; /* not an attempt: unsigned wrap-around is defined */
+				continue;
+			}
+			error = 0;
+			e = AG_ERROR; /* the fetch failed: its message stands */
+		} else if (rc < 0) {
+			e = ag_git_fail(AG_ERROR, "cannot push the artifacts to '%s'", url);
+		}
 		if (e == 0) {
 			for (size_t j = 0; j < m; j++) {
 				size_t i = which[j];
@@ -750,39 +880,30 @@ done:
 int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
 {
 	git_repository *g = ag_repo_git(a->repo);
-	char **specs = NULL, *url = NULL;
-	git_strarray arr;
+	ag_buf name = AG_BUF_INIT;
+	size_t *which = NULL, m = 0;
 	int error = 0;
 
 	if (a->config->layout != AG_ARTIFACT_BRANCH_PER_APP || n == 0)
 		return 0;
-	specs = calloc(n, sizeof(*specs));
-	url = ag_artifact_url(a->config, "");
-	if (!specs || !url) {
-		error = ag_error_set(AG_ENOMEM, "out of memory");
-		goto done;
-	}
+	if (!(which = calloc(n, sizeof(*which))))
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	/* only the apps without a staging branch ask the remote */
 	for (size_t i = 0; i < n && !error; i++) {
-		ag_buf b = AG_BUF_INIT;
-		ag_buf_printf(&b, "+refs/heads/apps/%s:refs/fetched/apps/%s", slugs[i], slugs[i]);
-		if (!(specs[i] = ag_buf_oom(&b) ? NULL : ag_buf_detach(&b)))
+		git_oid id;
+		ref_name(&name, "refs/heads", slugs[i]);
+		if (ag_buf_oom(&name))
 			error = ag_error_set(AG_ENOMEM, "out of memory");
-		ag_buf_dispose(&b);
+		else if (!ref_target(g, name.ptr, &id))
+			which[m++] = i;
 	}
-	if (error)
-		goto done;
-	arr.strings = specs;
-	arr.count = n;
-	if (fetch_once(g, url, &arr) < 0)
-		error = ag_git_fail(AG_ERROR, "cannot fetch the artifact branches from '%s'", url);
-	/* what choose_parent would have fetched, it now has (or knows it cannot) */
-	a->fetched_all = true;
-	a->fetch_all_error = error;
-	error = 0;
-done:
-	for (size_t i = 0; specs && i < n; i++)
-		free(specs[i]);
-	free(specs);
-	free(url);
+	if (!error && m && (error = fetch_apps(a, slugs, which, m)) != AG_ENOMEM) {
+		/* what choose_parent would have fetched, it now has (or knows it cannot) */
+		a->fetched_all = true;
+		a->fetch_all_error = error;
+		error = 0;
+	}
+	free(which);
+	ag_buf_dispose(&name);
 	return error;
 }

@@ -99,6 +99,19 @@ git -C "$R" commit -qam "repo per app"
 expect_exit 0 "repo-per-app --push" "$AG" build --repo "$R" --out "$TMP/q" --push
 [ -n "$(tip "$TMP/per/helpdesk.git" refs/heads/deploy)" ] && [ -n "$(tip "$TMP/per/sales-crm.git" refs/heads/deploy)" ] \
 	&& ok "each app in its own repository, on the configured branch" || bad "each app in its own repository, on the configured branch"
+# someone else committed on one app's repository: its next artifact builds on that
+git clone -q -b deploy "$TMP/per/helpdesk.git" "$TMP/other2"
+echo x > "$TMP/other2/stray" && git -C "$TMP/other2" add stray && git -C "$TMP/other2" -c user.name=o -c user.email=o@o commit -qm stray && git -C "$TMP/other2" push -q origin deploy 2>/dev/null
+S=$(tip "$TMP/per/helpdesk.git" refs/heads/deploy)
+desc "sixth"
+expect_exit 0 "repo-per-app: a remote that moved, the push still succeeds" "$AG" build --repo "$R" --out "$TMP/q" --push
+[ "$(git -C "$TMP/per/helpdesk.git" rev-parse deploy^)" = "$S" ] && ok "repo-per-app: the new artifact's parent is the other commit" || bad "repo-per-app: the new artifact's parent is the other commit"
+python3 - "$TMP/q/build.json" "$(tip "$TMP/per/helpdesk.git" refs/heads/deploy)" <<'PY' && ok "build.json reports the artifact the remote has" || bad "build.json reports the artifact the remote has"
+import json, sys
+r = {a["slug"]: a for a in json.load(open(sys.argv[1]))["apps"]}
+assert r["helpdesk"]["artifact"] == sys.argv[2] and r["helpdesk"]["pushed"], r["helpdesk"]
+PY
+git -C "$TMP/per/helpdesk.git" fsck --strict >/dev/null 2>&1 && ok "repo-per-app: fsck is clean" || bad "repo-per-app: fsck is clean"
 
 # configuration errors
 printf '{"artifacts": {"layout": "tree-per-app", "remote": "x"}}\n' > "$R/appgen.json" && git -C "$R" commit -qam "bad layout"
