@@ -296,7 +296,7 @@ def stages(args):
         elif prev == "run_emitter":
             emitter += 1
             name = names[emitter - 1] if emitter <= len(names) else "?"
-            key = "emitter %d %s (+ full GC)" % (emitter, name)
+            key = "emitter %d %s" % (emitter, name)
         elif prev == "ag_write_tree":
             key = "write + next app's start (user space only)"
             new_app = True

@@ -388,7 +388,6 @@ int ag_gen_run(ag_gen *g, const ag_ir *ir, ag_files *files, ag_diags *diags)
 			failed++;
 		}
 		lua_settop(L, 0);
-		lua_gc(L, LUA_GCCOLLECT);
 	}
 done:
 	g->files = NULL;

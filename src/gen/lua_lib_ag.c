@@ -128,6 +128,37 @@ bool ag_lua_is_null(lua_State *L, int idx)
 	return is;
 }
 
+/* ---- quoting --------------------------------------------------------------- */
+
+/* Bytes a quoting escaper must rewrite (a set per target). */
+typedef bool (*special_fn)(unsigned char c);
+
+static bool sql_ident_special(unsigned char c) { return c == '"'; }
+static bool py_str_special(unsigned char c) { return c == '"' || c == '\\' || c < 0x20 || c == 0x7f; }
+/* 0xe2 may start U+2028/2029 */
+static bool ts_str_special(unsigned char c) { return py_str_special(c) || c == '<' || c == '>' || c == 0xe2; }
+
+/*
+ * The common case of a quoting escaper: a short string with nothing to
+ * rewrite is pushed as quote + s + quote without a buffer box. False when
+ * the caller must escape.
+ */
+static bool push_plain_quoted(lua_State *L, const char *s, size_t n, char quote, special_fn special)
+{
+	char small[128];
+
+	if (n + 2 > sizeof(small))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (special((unsigned char)s[i]))
+			return false;
+	small[0] = quote;
+	memcpy(small + 1, s, n);
+	small[n + 1] = quote;
+	lua_pushlstring(L, small, n + 2);
+	return true;
+}
+
 /* ---- SQL ------------------------------------------------------------------ */
 
 /* ag.sql.ident(s): always quoted, so keywords and case survive. */
@@ -140,6 +171,8 @@ static int sql_ident(lua_State *L)
 	luaL_argcheck(L, n > 0, 1, "empty SQL identifier");
 	luaL_argcheck(L, !memchr(s, 0, n), 1, "NUL byte in SQL identifier");
 	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "SQL identifier is not valid UTF-8");
+	if (push_plain_quoted(L, s, n, '"', sql_ident_special))
+		return 1;
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -276,6 +309,8 @@ static int py_str(lua_State *L)
 	ag_lua_box *box;
 
 	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "not valid UTF-8");
+	if (push_plain_quoted(L, s, n, '"', py_str_special))
+		return 1;
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {
@@ -319,6 +354,8 @@ static int ts_str(lua_State *L)
 	ag_lua_box *box;
 
 	luaL_argcheck(L, ag_utf8_valid(s, n), 1, "not valid UTF-8");
+	if (push_plain_quoted(L, s, n, '"', ts_str_special))
+		return 1;
 	box = ag_lua_box_new(L);
 	ag_buf_putc(&box->buf, '"');
 	for (size_t i = 0; i < n; i++) {

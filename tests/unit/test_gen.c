@@ -456,6 +456,13 @@ void test_gen_escapers(void)
 	CHECK_EVAL("pcall(ag.py.ident, 'a-b')", "false");
 	CHECK_EVAL("ag.py.str('say \"hi\"\\n\\\\ \\t\\1 é')", "\"say \\\"hi\\\"\\n\\\\ \\t\\x01 é\"");
 	CHECK_EVAL("pcall(ag.py.str, '\\255')", "false");
+	/* nothing to escape (the short path) and long strings (the buffer path) agree */
+	CHECK_EVAL("ag.py.str('plain é')", "\"plain é\"");
+	CHECK_EVAL("ag.py.str(('x'):rep(200)) == '\"' .. ('x'):rep(200) .. '\"'", "true");
+	CHECK_EVAL("ag.py.str(('x'):rep(200) .. '\"') == '\"' .. ('x'):rep(200) .. '\\\\\"\"'", "true");
+	CHECK_EVAL("ag.sql.ident(('y'):rep(130)) == '\"' .. ('y'):rep(130) .. '\"'", "true");
+	CHECK_EVAL("ag.ts.str('price €5')", "\"price €5\"");
+	CHECK_EVAL("ag.ts.str(('z'):rep(140) .. '<') == '\"' .. ('z'):rep(140) .. '\\\\u003c\"'", "true");
 	/* TypeScript */
 	CHECK_EVAL("ag.ts.ident('delete') .. ag.ts.ident('let') .. ag.ts.ident('name')", "delete_let_name");
 	CHECK_EVAL("ag.ts.ident('$x')", "$x");
