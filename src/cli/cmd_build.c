@@ -164,8 +164,8 @@ static int run(int argc, char **argv, const cli_opts *o)
 		if (rep.apps[i].push_error)
 			fprintf(stderr, "appgen: %s\n", rep.apps[i].push_error);
 	if (rep.push_failed)
-		fprintf(stderr, "appgen: %zu app%s not pushed; their commits stay in %s/.appgen/artifacts.git and "
-			"the next build pushes them\n", rep.push_failed, rep.push_failed == 1 ? "" : "s",
+		fprintf(stderr, "appgen: %zu app%s not pushed; what was committed stays in %s/.appgen/artifacts.git and "
+			"the next build tries again\n", rep.push_failed, rep.push_failed == 1 ? "" : "s",
 			opts.out ? opts.out : "out");
 	rc = rep.push_failed ? EXIT_ENV : rep.failed ? EXIT_FAILED : EXIT_OK;
 done:

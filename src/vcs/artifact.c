@@ -13,6 +13,7 @@ struct ag_artifacts {
 	const ag_artifact_config *config;
 	bool fetched_all; /* branch-per-app: every apps/ branch fetched at once */
 	int fetch_all_error;
+	char *fetch_all_message; /* why that fetch failed */
 	char *slim_path; /* the scratch directory of slim pushes (vcs.h) */
 };
 
@@ -178,6 +179,7 @@ void ag_artifacts_free(ag_artifacts *a)
 		return;
 	ag_repo_free(a->repo);
 	free(a->slim_path);
+	free(a->fetch_all_message);
 	free(a);
 }
 
@@ -257,6 +259,7 @@ static int write_tree(git_oid *out, git_repository *g, const ag_files *files, si
 
 typedef struct remote_ctx {
 	int ssh_tries, token_tries;
+	const char *missing; /* what the remote asked for that the environment lacks */
 	char *rejected; /* a ref the remote refused, with its reason */
 	/* a push of several refs: their remote names and refusals */
 	char **refs, **refusals;
@@ -274,11 +277,34 @@ static int credentials(git_credential **out, const char *url, const char *user, 
 	(void)url;
 	if (!token || !*token)
 		token = getenv("GITHUB_TOKEN");
-	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && ctx->ssh_tries++ == 0)
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && ctx->ssh_tries++ == 0) {
+		const char *agent = getenv("SSH_AUTH_SOCK");
+		if (!agent || !*agent)
+			ctx->missing = "an ssh-agent (SSH_AUTH_SOCK is not set)";
 		return git_credential_ssh_key_from_agent(out, user ? user : "git");
+	}
+	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && (!token || !*token))
+		ctx->missing = "a token (set APPGEN_GIT_TOKEN or GITHUB_TOKEN)";
+	else if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && ctx->token_tries)
+		ctx->missing = "another token (it refused the one in APPGEN_GIT_TOKEN or GITHUB_TOKEN)";
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && token && *token && ctx->token_tries++ == 0)
 		return git_credential_userpass_plaintext_new(out, "x-access-token", token);
 	return GIT_PASSTHROUGH;
+}
+
+/* After a failed fetch or push: libgit2's message, and what the remote
+ * asked for that the environment does not have. */
+static void explain_failure(const remote_ctx *ctx)
+{
+	const git_error *e = git_error_last();
+	ag_buf b = AG_BUF_INIT;
+
+	if (!ctx->missing)
+		return;
+	ag_buf_printf(&b, "%s; the remote wants %s", e && e->message ? e->message : "failed", ctx->missing);
+	if (!ag_buf_oom(&b))
+		git_error_set_str(e ? e->klass : GIT_ERROR_NET, b.ptr);
+	ag_buf_dispose(&b);
 }
 
 static int update_reference(const char *refname, const char *status, void *payload)
@@ -329,7 +355,7 @@ static int fetch_once(git_repository *g, const char *url, git_strarray *arr)
 {
 	git_remote *remote = NULL;
 	git_fetch_options fo;
-	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
+	remote_ctx ctx = { 0, 0, NULL, NULL, NULL, NULL, 0 };
 	int rc;
 
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
@@ -338,6 +364,8 @@ static int fetch_once(git_repository *g, const char *url, git_strarray *arr)
 	fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
 	rc = git_remote_create_anonymous(&remote, g, url) < 0 ||
 		git_remote_fetch(remote, arr, &fo, "appgen: fetch artifacts") < 0 ? -1 : 0;
+	if (rc < 0)
+		explain_failure(&ctx);
 	git_remote_free(remote);
 	return rc;
 }
@@ -389,6 +417,15 @@ static int set_ref(git_repository *g, const char *prefix, const char *slug, cons
 	return error;
 }
 
+/* The outcome of the one fetch of a build's branches (and its message). */
+static void remember_fetch(ag_artifacts *a, int error)
+{
+	a->fetched_all = true;
+	a->fetch_all_error = error;
+	free(a->fetch_all_message);
+	a->fetch_all_message = error < 0 ? strdup(ag_error_last()) : NULL;
+}
+
 /*
  * The parent of an app's next artifact commit: the staging branch's tip
  * when there is one. The remote is not asked: when it has moved on, the
@@ -413,12 +450,10 @@ static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, boo
 	}
 	if (a->config->layout == AG_ARTIFACT_BRANCH_PER_APP) {
 		/* one fetch of every branch serves every app of the build */
-		if (!a->fetched_all) {
-			a->fetch_all_error = fetch_branch(a, slug, true);
-			a->fetched_all = true;
-		}
+		if (!a->fetched_all)
+			remember_fetch(a, fetch_branch(a, slug, true));
 		if ((error = a->fetch_all_error) < 0)
-			ag_error_set(error, "cannot fetch the artifact branches from '%s'", a->config->remote);
+			ag_error_set(error, "%s", a->fetch_all_message ? a->fetch_all_message : "cannot fetch");
 	} else {
 		error = fetch_branch(a, slug, false);
 	}
@@ -498,6 +533,8 @@ static int push_once(git_repository *g, const char *url, git_strarray *arr, remo
 	po.callbacks.payload = ctx;
 	if ((rc = git_remote_create_anonymous(&remote, g, url)) == 0)
 		rc = git_remote_push(remote, arr, &po);
+	if (rc < 0)
+		explain_failure(ctx);
 	git_remote_free(remote);
 	return rc < 0 ? rc : 0;
 }
@@ -640,7 +677,7 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 		goto done;
 	}
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
-		remote_ctx ctx = { 0, 0, NULL, NULL, NULL, 0 };
+		remote_ctx ctx = { 0, 0, NULL, NULL, NULL, NULL, 0 };
 		char *specs[1] = { spec.ptr };
 		git_strarray arr = { specs, 1 };
 		size_t self = 0;
@@ -807,7 +844,7 @@ int ag_artifact_push_many(ag_artifacts *a, const char *const *slugs, size_t n, u
 	if (m <= SLIM_MAX && (error = slim_prepare(a, &slim, slugs, which, tips, m)) < 0)
 		goto done;
 	for (unsigned k = 0; k < (attempts ? attempts : 1); k++) {
-		remote_ctx ctx = { 0, 0, NULL, refs, refusals, m };
+		remote_ctx ctx = { 0, 0, NULL, NULL, refs, refusals, m };
 		git_strarray arr = { specs, m };
 		int e = 0, rc = -1;
 		if (k)
@@ -899,8 +936,7 @@ int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
 	}
 	if (!error && m && (error = fetch_apps(a, slugs, which, m)) != AG_ENOMEM) {
 		/* what choose_parent would have fetched, it now has (or knows it cannot) */
-		a->fetched_all = true;
-		a->fetch_all_error = error;
+		remember_fetch(a, error);
 		error = 0;
 	}
 	free(which);

@@ -71,7 +71,7 @@ A3=$(tip "$TMP/arts.git" refs/heads/apps/helpdesk)
 mv "$TMP/arts.git" "$TMP/arts.away"
 desc "fourth"
 expect_exit 3 "a failed push: exit 3" "$AG" build --repo "$R" --out "$TMP/o" --push
-expect_grep "$TMP/err" 'not pushed; their commits stay in' "it says the commit is kept"
+expect_grep "$TMP/err" 'not pushed; what was committed stays in' "it says the commit is kept"
 P=$(tip "$TMP/o/.appgen/artifacts.git" refs/heads/apps/helpdesk)
 [ -n "$P" ] && [ "$P" != "$A3" ] && ok "the commit is in the staging repository" || bad "the commit is in the staging repository"
 mv "$TMP/arts.away" "$TMP/arts.git"
