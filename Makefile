@@ -137,8 +137,8 @@ asan:
 	ASAN_OPTIONS=detect_leaks=1 build/san-address-undefined/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 $(PYTHON) tests/spec/run.py build/san-address-undefined/appgen
 	ASAN_OPTIONS=detect_leaks=1 AG=build/san-address-undefined/appgen sh tests/golden/run.sh
-	for t in t0045-cache t0047-history t0048-push t0049-faults t0050-migrations t0052-push-http t0080-lifecycle; do \
-		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1 \
+	for t in t0045-cache t0047-history t0048-push t0049-faults t0050-migrations t0052-push-http t0053-push-ssh t0080-lifecycle; do \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
 		AG=$(CURDIR)/build/san-address-undefined/appgen sh tests/cli/$$t.sh || exit 1; done
 
 # ThreadSanitizer over a parallel build of many apps.

@@ -3,8 +3,9 @@
 #
 # build: the C toolchain and the Debian -dev packages appgen links against.
 # test:  build + what `make check` runs: clang (ASan/UBSan, libFuzzer),
-#        valgrind, git, Python venv support, PostgreSQL (the tests start
-#        their own server in a temporary directory), Node.js + npm (a Refine
+#        valgrind, git, Python venv support, PostgreSQL and OpenSSH's sshd
+#        (the tests start their own servers in temporary directories, on
+#        loopback), Node.js + npm (a Refine
 #        client talks to a generated backend; only when node or npm is not on
 #        PATH, so a Node.js from elsewhere is kept); then a Python venv with the
 #        pinned test requirements under ~/.cache/appgen (reused across runs).
@@ -12,7 +13,7 @@ set -eu
 
 mode=${1:-build}
 build_pkgs="gcc make pkg-config libgit2-dev libcmark-dev libcurl4-openssl-dev libcjson-dev libzip-dev liblua5.4-dev"
-test_pkgs="clang libclang-rt-14-dev valgrind git python3 python3-venv ca-certificates postgresql"
+test_pkgs="clang libclang-rt-14-dev valgrind git python3 python3-venv ca-certificates postgresql openssh-server openssh-client"
 
 pkgs=$build_pkgs
 [ "$mode" = test ] && pkgs="$pkgs $test_pkgs"

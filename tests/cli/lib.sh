@@ -44,3 +44,15 @@ git_repo() {
 	for _s in "$@"; do cp "$BP/$_s.json" "$_r/blueprints/"; done
 	git -C "$_r" add -A && git -C "$_r" commit -qm "$# apps"
 }
+
+# desc TEXT: a commit in the repository $R changing helpdesk's description
+desc() {
+	python3 - "$R/blueprints/helpdesk.json" "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["app"]["description"] = sys.argv[2]; json.dump(d, open(sys.argv[1], "w"), indent=2)
+PY
+	git -C "$R" commit -qam "helpdesk: $1"
+}
+
+# tip GITDIR REF: the commit REF names there (nothing when none)
+tip() { git -C "$1" rev-parse --verify -q "$2" 2>/dev/null; }

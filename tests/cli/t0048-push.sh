@@ -8,15 +8,6 @@ git init -q --bare "$TMP/arts.git"
 printf '{"artifacts": {"layout": "branch-per-app", "remote": "../arts.git"}}\n' > "$R/appgen.json"
 git -C "$R" add -A && git -C "$R" commit -qm "artifacts"
 C1=$(git -C "$R" rev-parse HEAD)
-# desc TEXT: a commit changing helpdesk's description
-desc() {
-	python3 - "$R/blueprints/helpdesk.json" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); d["app"]["description"] = sys.argv[2]; json.dump(d, open(sys.argv[1], "w"), indent=2)
-PY
-	git -C "$R" commit -qam "helpdesk: $1"
-}
-tip() { git -C "$1" rev-parse --verify -q "$2" 2>/dev/null; }
 
 expect_exit 0 "build --push" "$AG" build --repo "$R" --out "$TMP/o" --push
 A1=$(tip "$TMP/arts.git" refs/heads/apps/helpdesk)

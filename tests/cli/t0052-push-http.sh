@@ -20,14 +20,6 @@ PORT=$(cat "$TMP/port" 2>/dev/null)
 URL=http://127.0.0.1:$PORT/arts.git
 printf '{"artifacts": {"layout": "branch-per-app", "remote": "%s"}}\n' "$URL" > "$R/appgen.json"
 git -C "$R" add -A && git -C "$R" commit -qm "artifacts over http"
-desc() {
-	python3 - "$R/blueprints/helpdesk.json" "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1])); d["app"]["description"] = sys.argv[2]; json.dump(d, open(sys.argv[1], "w"), indent=2)
-PY
-	git -C "$R" commit -qam "helpdesk: $1"
-}
-tip() { git -C "$1" rev-parse --verify -q "$2" 2>/dev/null; }
 A=$TMP/srv/arts.git
 
 # no token: the server says 401; a fresh out dir cannot learn the remote's
