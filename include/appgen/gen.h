@@ -61,6 +61,11 @@ void ag_gen_free(ag_gen *g);
  */
 int ag_gen_run(ag_gen *g, const ag_ir *ir, ag_files *files, ag_diags *diags);
 
+/* ag_gen_run with the IR's JSON (ag_ir_to_json(ir)) made by the caller,
+ * which can use it again (e.g. to write blueprint.json); it is left as it
+ * was given. */
+int ag_gen_run_json(ag_gen *g, const ag_ir *ir, cJSON *json, ag_files *files, ag_diags *diags);
+
 /* The built-in sources (lua/ and templates/ compiled into the binary). */
 int ag_gen_builtin_source(const char **data, size_t *len, const char *name, void *payload);
 

@@ -171,16 +171,18 @@ static bool selected(const ag_build_opts *o, const char *slug)
 static int compile_app(ag_files *files, ag_gen *gen, const ag_ir *ir, ag_diags *d)
 {
 	ag_buf b = AG_BUF_INIT;
-	cJSON *j;
+	cJSON *j = ag_ir_to_json(ir);
 	int error;
 
-	if ((error = ag_gen_run(gen, ir, files, d)) < 0)
-		return error;
-	if (!(j = ag_ir_to_json(ir)))
+	if (!j)
 		return ag_error_set(AG_ENOMEM, "out of memory");
-	ag_json_write(&b, j);
+	/* one JSON of the IR: for the emitters, then as blueprint.json */
+	if ((error = ag_gen_run_json(gen, ir, j, files, d)) == 0) {
+		ag_json_write(&b, j);
+		error = ag_buf_oom(&b) ? AG_ENOMEM
+			: ag_files_add(files, "blueprint.json", b.ptr, b.len, 0644, "appgen", false);
+	}
 	cJSON_Delete(j);
-	error = ag_buf_oom(&b) ? AG_ENOMEM : ag_files_add(files, "blueprint.json", b.ptr, b.len, 0644, "appgen", false);
 	ag_buf_dispose(&b);
 	return error;
 }

@@ -347,28 +347,38 @@ static void report(ag_gen *g, ag_diags *d, const ag_ir *ir, int st, const char *
 
 int ag_gen_run(ag_gen *g, const ag_ir *ir, ag_files *files, ag_diags *diags)
 {
+	cJSON *json = ag_ir_to_json(ir);
+	int err;
+
+	if (!json)
+		return ag_error_set(AG_ENOMEM, "out of memory");
+	err = ag_gen_run_json(g, ir, json, files, diags);
+	cJSON_Delete(json);
+	return err;
+}
+
+int ag_gen_run_json(ag_gen *g, const ag_ir *ir, cJSON *json, ag_files *files, ag_diags *diags)
+{
 	lua_State *L = g->host.L;
-	cJSON *json = NULL;
 	size_t failed = 0;
 	int err = 0, st;
 
-	if (!(json = ag_ir_to_json(ir)) ||
-		(ir->versions && !cJSON_AddItemReferenceToObject(json, "versions", ir->versions))) {
-		err = ag_error_set(AG_ENOMEM, "out of memory");
-		goto done;
-	}
+	/* the emitters also see the app's versions, by reference */
+	if (ir->versions && !cJSON_AddItemReferenceToObject(json, "versions", ir->versions))
+		return ag_error_set(AG_ENOMEM, "out of memory");
 	g->files = files;
 	g->out_bytes = 0;
 	ag_lua_budget_reset(&g->host);
 	lua_pushcfunction(L, push_app);
 	lua_pushlightuserdata(L, json);
-	if ((st = ag_lua_pcall(&g->host, 1, 0)) != AG_LUA_OK) {
+	st = ag_lua_pcall(&g->host, 1, 0);
+	if (ir->versions)
+		cJSON_DeleteItemFromObjectCaseSensitive(json, "versions");
+	if (st != AG_LUA_OK) {
 		report(g, diags, ir, st, "(IR)");
 		failed++;
 		goto done;
 	}
-	cJSON_Delete(json);
-	json = NULL;
 
 	ag_lua_budget_reset(&g->host);
 	lua_pushcfunction(L, load_manifest);
@@ -399,7 +409,6 @@ done:
 	lua_settop(L, 0);
 	lua_gc(L, LUA_GCCOLLECT);
 	free_names(g);
-	cJSON_Delete(json);
 	if (!err && diags->oom)
 		err = ag_error_set(AG_ENOMEM, "out of memory");
 	if (!err && failed)

@@ -108,6 +108,11 @@ void ag_lua_ir_keys(lua_State *L, int idx);
 #define AG_LUA_NULL "ag.null"
 
 int luaopen_ag(lua_State *L);
+
+/* ---- lua_out.c: ag.writer, the engine of appgen.out ------------------------ */
+
+/* ag.writer(unit): a line writer indenting by `unit` (see lua/appgen/out.lua). */
+int ag_lua_writer_new(lua_State *L);
 /* Push the ag.null sentinel. */
 void ag_lua_push_null(lua_State *L);
 bool ag_lua_is_null(lua_State *L, int idx);

@@ -910,7 +910,8 @@ static int hash(lua_State *L)
 static const luaL_Reg ag_funcs[] = {
 	{ "html", html_escape }, { "attr", html_escape }, { "url", url_escape },
 	{ "json", json_encode }, { "plural", plural }, { "singular", singular },
-	{ "markdown", markdown }, { "md", md_escape }, { "hash", hash }, { NULL, NULL },
+	{ "markdown", markdown }, { "md", md_escape }, { "hash", hash }, { "writer", ag_lua_writer_new },
+	{ NULL, NULL },
 };
 static const luaL_Reg sql_funcs[] = { { "ident", sql_ident }, { "lit", sql_lit }, { NULL, NULL } };
 static const luaL_Reg py_funcs[] = { { "ident", py_ident }, { "str", py_str }, { NULL, NULL } };

@@ -134,6 +134,14 @@ void ag_buf_put_json_str(ag_buf *b, const char *s)
 
 	ag_buf_putc(b, '"');
 	for (; *p; p++) {
+		/* a run of bytes that stand for themselves, in one copy */
+		const unsigned char *run = p;
+		while (*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			ag_buf_put(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': ag_buf_puts(b, "\\\""); break;
 		case '\\': ag_buf_puts(b, "\\\\"); break;
@@ -142,13 +150,10 @@ void ag_buf_put_json_str(ag_buf *b, const char *s)
 		case '\t': ag_buf_puts(b, "\\t"); break;
 		case '\b': ag_buf_puts(b, "\\b"); break;
 		case '\f': ag_buf_puts(b, "\\f"); break;
-		default:
-			if (*p < 0x20) {
-				char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
-				ag_buf_put(b, esc, 6);
-			} else {
-				ag_buf_putc(b, (char)*p);
-			}
+		default: { /* the other control characters */
+			char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+			ag_buf_put(b, esc, 6);
+		}
 		}
 	}
 	ag_buf_putc(b, '"');

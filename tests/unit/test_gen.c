@@ -329,6 +329,12 @@ void test_gen_memory(void)
 	expect_fail("local md = ('*a* <b>x</b> '):rep(20000)\n"
 		    "local all = {} while true do all[#all + 1] = ag.markdown(md) .. ag.html(md) end",
 		&lim, AG_D_EMITTER_MEMORY, "memory cap");
+	/* a writer's text lives in Lua memory: the cap holds it (and capture's) */
+	expect_fail("local o = require('appgen.out').new(2) o.push('x') while true do o.w('%s', ('y'):rep(100)) end",
+		&lim, AG_D_EMITTER_MEMORY, "memory cap");
+	expect_fail("local o = require('appgen.out').new(2)\n"
+		    "o.capture(function() while true do o.w('line %s', 1) end end)",
+		&lim, AG_D_EMITTER_MEMORY, "memory cap");
 	/* generated files count against the cap too */
 	expect_fail("local s = ('x'):rep(4 << 20) for i = 1, 10 do ctx:file('f' .. i, s) end", &lim,
 		AG_D_EMITTER_MEMORY, "larger than the memory cap");
@@ -653,6 +659,8 @@ void test_gen_out(void)
 		"o.pop()\n"
 		"local inner = o.capture(function() o.w('captured') end)\n"
 		"o:pop('# end')\n"
+		"local okc = pcall(o.capture, function() o.push('lost') error('boom') end)\n"
+		"o.w('after a failed capture: %s, depth %s', okc, o.depth())\n"
 		"local t = require('appgen.out').new({ indent = 2 })\n"
 		"t.push('{') t.w('a: 1,') t.pop('}')\n"
 		"local bad = {}\n"
@@ -674,6 +682,7 @@ void test_gen_out(void)
 		"\n"
 		"        z = 3\n"
 		"# end\n"
+		"after a failed capture: false, depth 0\n"
 		"    captured\n"
 		"{\n  a: 1,\n}\n"
 		"appgen.out: only %s and %% may be used in a format, not %d\n"
