@@ -38,6 +38,14 @@ if [ -n "$missing" ]; then
 		exit 3
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Packages with daemons (postgresql, openssh-server) must not start
+	# them: the tests start their own, on loopback, and stop them. A
+	# policy-rc.d that denies every start, for the install only.
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+		$sudo chmod 755 /usr/sbin/policy-rc.d
+	fi
 	$sudo apt-get update -qq
 	# shellcheck disable=SC2086
 	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
