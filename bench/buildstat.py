@@ -297,6 +297,8 @@ def stages(args):
             emitter += 1
             name = names[emitter - 1] if emitter <= len(names) else "?"
             key = "emitter %d %s" % (emitter, name)
+        elif prev == "ag_json_write":
+            key = "blueprint.json (JSON text of the IR)"
         elif prev == "ag_write_tree":
             key = "write + next app's start (user space only)"
             new_app = True
@@ -304,6 +306,8 @@ def stages(args):
             key = "?"
         if cur is not None:
             cur[key] = cur.get(key, 0) + ir
+        else:
+            head += ir  # still before the first app
         prev = trig
     warm = apps[1:] or apps
     keys = []

@@ -53,7 +53,7 @@ echo "== instructions per stage (callgrind)"
 rm -rf "$TMP/out"
 (cd "$TMP" && valgrind --tool=callgrind --callgrind-out-file=cg.out \
 	--dump-before=ag_ir_to_json --dump-before=push_app --dump-before=run_emitter \
-	--dump-before=ag_write_tree \
+	--dump-before=ag_json_write --dump-before=ag_write_tree \
 	./appgen build --worktree --repo "$R" --out "$TMP/out" --jobs 1) >"$TMP/cg.log" 2>&1 ||
 	{ tail -n 20 "$TMP/cg.log" >&2; die "callgrind run failed"; }
 "$PYTHON" "$HERE/buildstat.py" stages "$TMP/cg.out" "$R/.appgen/lua/emitters/_manifest.lua"
