@@ -32,6 +32,23 @@ struct ag_slim {
 	size_t n_refs, cap_refs;
 };
 
+/* References an interrupted push left behind (their objects were in
+ * memory only): removed, so the scratch directory never points at
+ * nothing for long. */
+static void forget_refs(git_repository *g)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref;
+
+	if (git_reference_iterator_new(&it, g) < 0)
+		return;
+	while (git_reference_next(&ref, it) == 0) {
+		git_reference_delete(ref);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+}
+
 int ag_slim_open(ag_slim **out, git_repository *from, const char *path)
 {
 	ag_slim *s = calloc(1, sizeof(*s));
@@ -56,6 +73,7 @@ int ag_slim_open(ag_slim **out, git_repository *from, const char *path)
 		ag_slim_free(s);
 		return ag_git_fail(AG_ERROR, "cannot make the push repository '%s'", path);
 	}
+	forget_refs(s->git);
 	*out = s;
 	return 0;
 }

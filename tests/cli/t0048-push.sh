@@ -78,8 +78,12 @@ git -C "$TMP/arts.git" fsck --strict >/dev/null 2>&1 && ok "and fsck is still cl
 git clone -q -b apps/helpdesk "$TMP/arts.git" "$TMP/other"
 echo x > "$TMP/other/stray" && git -C "$TMP/other" add stray && git -C "$TMP/other" -c user.name=o -c user.email=o@o commit -qm stray && git -C "$TMP/other" push -q origin apps/helpdesk 2>/dev/null
 S=$(tip "$TMP/arts.git" refs/heads/apps/helpdesk)
+# (and a reference an interrupted push left in the scratch directory)
+mkdir -p "$TMP/o/.appgen/artifacts.git/appgen-push/refs/heads/apps"
+echo 0123456789012345678901234567890123456789 > "$TMP/o/.appgen/artifacts.git/appgen-push/refs/heads/apps/stale"
 desc "fifth"
 expect_exit 0 "a remote that moved: the push still succeeds" "$AG" build --repo "$R" --out "$TMP/o" --push
+[ ! -e "$TMP/o/.appgen/artifacts.git/appgen-push/refs/heads/apps/stale" ] && ok "the interrupted push's scratch reference is gone" || bad "the interrupted push's scratch reference is gone"
 [ "$(git -C "$TMP/arts.git" rev-parse apps/helpdesk^)" = "$S" ] && ok "the new artifact's parent is the other commit (nothing lost)" || bad "the new artifact's parent is the other commit (nothing lost)"
 git -C "$TMP/arts.git" cat-file -e apps/helpdesk:stray 2>/dev/null && bad "the tree is exactly the app's" || ok "the tree is exactly the app's"
 
