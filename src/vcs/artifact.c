@@ -283,6 +283,8 @@ static int credentials(git_credential **out, const char *url, const char *user, 
 			ctx->missing = "an ssh-agent (SSH_AUTH_SOCK is not set)";
 		return git_credential_ssh_key_from_agent(out, user ? user : "git");
 	}
+	if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !ctx->missing)
+		ctx->missing = "a key the ssh-agent does not hold (it refused the agent's keys)";
 	if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && (!token || !*token))
 		ctx->missing = "a token (set APPGEN_GIT_TOKEN or GITHUB_TOKEN)";
 	else if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && ctx->token_tries)

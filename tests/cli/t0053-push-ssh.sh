@@ -37,7 +37,8 @@ while ! ssh-keyscan -p "$PORT" -t ed25519 127.0.0.1 >"$S/keyscan" 2>/dev/null ||
 	i=$((i + 1)); [ $i -ge 50 ] && break; sleep 0.1
 done
 [ -s "$S/keyscan" ] && ok "sshd is up on 127.0.0.1:$PORT" || bad "sshd is up" "$(cat "$S/sshd.log")"
-SSH_AUTH_SOCK=$AGENT_SOCK ssh-add -q "$S/id" 2>/dev/null && ok "the key is in the agent" || bad "the key is in the agent"
+ssh-keygen -q -t ed25519 -N '' -C stranger -f "$S/stranger"
+SSH_AUTH_SOCK=$AGENT_SOCK ssh-add -q "$S/stranger" 2>/dev/null && ok "a key the server does not accept is in the agent" || bad "a key the server does not accept is in the agent"
 export HOME=$TMP/home
 
 R=$TMP/repo
@@ -58,6 +59,12 @@ cp "$S/keyscan" "$HOME/.ssh/known_hosts"
 # a known host, but no agent: said so
 expect_exit 3 "no ssh-agent: exit 3" "$AG" build --repo "$R" --out "$TMP/o" --push
 expect_grep "$TMP/err" 'wants an ssh-agent \(SSH_AUTH_SOCK is not set\)' "it says an ssh-agent is wanted"
+
+# an agent whose keys the server refuses: said so
+SSH_AUTH_SOCK=$AGENT_SOCK expect_exit 3 "refused agent keys: exit 3" "$AG" build --repo "$R" --out "$TMP/o" --push
+expect_grep "$TMP/err" "wants a key the ssh-agent does not hold" "it says the agent's keys were refused"
+SSH_AUTH_SOCK=$AGENT_SOCK ssh-add -q -D 2>/dev/null
+SSH_AUTH_SOCK=$AGENT_SOCK ssh-add -q "$S/id" 2>/dev/null && ok "the accepted key is in the agent" || bad "the accepted key is in the agent"
 
 # the agent's key: everything goes out
 SSH_AUTH_SOCK=$AGENT_SOCK expect_exit 0 "with the agent: the apps are committed and pushed" "$AG" build --repo "$R" --out "$TMP/o" --push
