@@ -11,9 +11,9 @@
 struct ag_artifacts {
 	ag_repo *repo;
 	const ag_artifact_config *config;
-	bool fetched_all; /* branch-per-app: every apps/ branch fetched at once */
-	int fetch_all_error;
-	char *fetch_all_message; /* why that fetch failed */
+	bool prefetched; /* ag_artifact_prefetch fetched the branches choose_parent needs */
+	int prefetch_error;
+	char *prefetch_message; /* why that fetch failed */
 	char *slim_path; /* the scratch directory of slim pushes (vcs.h) */
 };
 
@@ -179,7 +179,7 @@ void ag_artifacts_free(ag_artifacts *a)
 		return;
 	ag_repo_free(a->repo);
 	free(a->slim_path);
-	free(a->fetch_all_message);
+	free(a->prefetch_message);
 	free(a);
 }
 
@@ -373,9 +373,8 @@ static int fetch_once(git_repository *g, const char *url, git_strarray *arr)
 }
 
 /* Fetch the remote's branch of an app into refs/fetched/apps/<slug> (a
- * remote without that branch leaves it absent); with `all` (branch-per-app)
- * every apps/ branch of the remote at once. */
-static int fetch_branch(ag_artifacts *a, const char *slug, bool all)
+ * remote without that branch leaves it absent). */
+static int fetch_branch(ag_artifacts *a, const char *slug)
 {
 	git_repository *g = ag_repo_git(a->repo);
 	ag_buf spec = AG_BUF_INIT;
@@ -386,9 +385,7 @@ static int fetch_branch(ag_artifacts *a, const char *slug, bool all)
 
 	if (!url)
 		return ag_error_set(AG_ENOMEM, "out of memory");
-	if (all)
-		ag_buf_puts(&spec, "+refs/heads/apps/*:refs/fetched/apps/*");
-	else if ((error = refspec(&spec, a, slug, true)) < 0)
+	if ((error = refspec(&spec, a, slug, true)) < 0)
 		goto done;
 	if (ag_buf_oom(&spec)) {
 		error = ag_error_set(AG_ENOMEM, "out of memory");
@@ -419,15 +416,6 @@ static int set_ref(git_repository *g, const char *prefix, const char *slug, cons
 	return error;
 }
 
-/* The outcome of the one fetch of a build's branches (and its message). */
-static void remember_fetch(ag_artifacts *a, int error)
-{
-	a->fetched_all = true;
-	a->fetch_all_error = error;
-	free(a->fetch_all_message);
-	a->fetch_all_message = error < 0 ? strdup(ag_error_last()) : NULL;
-}
-
 /*
  * The parent of an app's next artifact commit: the staging branch's tip
  * when there is one. The remote is not asked: when it has moved on, the
@@ -450,15 +438,11 @@ static int choose_parent(ag_artifacts *a, const char *slug, git_oid *parent, boo
 		*has_parent = true;
 		goto done;
 	}
-	if (a->config->layout == AG_ARTIFACT_BRANCH_PER_APP) {
-		/* one fetch of every branch serves every app of the build */
-		if (!a->fetched_all)
-			remember_fetch(a, fetch_branch(a, slug, true));
-		if ((error = a->fetch_all_error) < 0)
-			ag_error_set(error, "%s", a->fetch_all_message ? a->fetch_all_message : "cannot fetch");
-	} else {
-		error = fetch_branch(a, slug, false);
-	}
+	/* ag_artifact_prefetch fetched every such branch at once, or this one now */
+	if (!a->prefetched)
+		error = fetch_branch(a, slug);
+	else if ((error = a->prefetch_error) < 0)
+		ag_error_set(error, "%s", a->prefetch_message ? a->prefetch_message : "cannot fetch");
 	if (error < 0)
 		goto done; /* nothing to build on, and the remote cannot say */
 	ref_name(&name, "refs/fetched", slug);
@@ -555,7 +539,7 @@ static int fetch_apps(ag_artifacts *a, const char *const *slugs, const size_t *w
 
 	if (a->config->layout != AG_ARTIFACT_BRANCH_PER_APP) {
 		for (size_t j = 0; j < m && !error; j++)
-			error = fetch_branch(a, slugs[which[j]], false);
+			error = fetch_branch(a, slugs[which[j]]);
 		return error;
 	}
 	specs = calloc(m, sizeof(*specs));
@@ -656,24 +640,35 @@ done:
 	return error;
 }
 
+/* The ids of an app's staging tip and of what the remote has; true when
+ * something is pending. */
+static bool pending(git_repository *g, const char *slug, git_oid *tip)
+{
+	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT;
+	git_oid sent;
+	bool p;
+
+	ref_name(&heads, "refs/heads", slug);
+	ref_name(&done_ref, "refs/pushed", slug);
+	p = !ag_buf_oom(&heads) && !ag_buf_oom(&done_ref) && ref_target(g, heads.ptr, tip) &&
+		!(ref_target(g, done_ref.ptr, &sent) && git_oid_equal(tip, &sent));
+	ag_buf_dispose(&heads);
+	ag_buf_dispose(&done_ref);
+	return p;
+}
+
 int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsigned delay_ms, bool *pushed)
 {
 	git_repository *g = ag_repo_git(a->repo);
-	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT, spec = AG_BUF_INIT;
-	git_oid tip, sent;
+	ag_buf spec = AG_BUF_INIT;
+	git_oid tip;
 	char *url = NULL;
 	bool synced = false;
 	int error = 0;
 
 	*pushed = false;
-	ref_name(&heads, "refs/heads", slug);
-	ref_name(&done_ref, "refs/pushed", slug);
-	if (ag_buf_oom(&heads) || ag_buf_oom(&done_ref)) {
-		error = ag_error_set(AG_ENOMEM, "out of memory");
+	if (!pending(g, slug, &tip))
 		goto done;
-	}
-	if (!ref_target(g, heads.ptr, &tip) || (ref_target(g, done_ref.ptr, &sent) && git_oid_equal(&tip, &sent)))
-		goto done; /* nothing pending */
 	if (!(url = ag_artifact_url(a->config, slug)) || (error = refspec(&spec, a, slug, false)) < 0) {
 		error = error ? error : ag_error_set(AG_ENOMEM, "out of memory");
 		goto done;
@@ -702,10 +697,7 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 			error = ag_error_set(AG_ERROR, "the push of %s to '%s' was refused (%s)", slug, url, ctx.rejected);
 			k = attempts;
 		} else {
-			git_reference *ref = NULL;
-			error = git_reference_create(&ref, g, done_ref.ptr, &tip, 1, "appgen: pushed") < 0
-				? ag_git_fail(AG_ERROR, "cannot record the push of %s", slug) : 0;
-			git_reference_free(ref);
+			error = set_ref(g, "refs/pushed", slug, &tip, "appgen: pushed");
 			*pushed = error == 0;
 			k = attempts;
 		}
@@ -714,28 +706,9 @@ int ag_artifact_push(ag_artifacts *a, const char *slug, unsigned attempts, unsig
 			break;
 	}
 done:
-	ag_buf_dispose(&heads);
-	ag_buf_dispose(&done_ref);
 	ag_buf_dispose(&spec);
 	free(url);
 	return error;
-}
-
-/* The ids of an app's staging tip and of what the remote has; true when
- * something is pending. */
-static bool pending(git_repository *g, const char *slug, git_oid *tip)
-{
-	ag_buf heads = AG_BUF_INIT, done_ref = AG_BUF_INIT;
-	git_oid sent;
-	bool p;
-
-	ref_name(&heads, "refs/heads", slug);
-	ref_name(&done_ref, "refs/pushed", slug);
-	p = !ag_buf_oom(&heads) && !ag_buf_oom(&done_ref) && ref_target(g, heads.ptr, tip) &&
-		!(ref_target(g, done_ref.ptr, &sent) && git_oid_equal(tip, &sent));
-	ag_buf_dispose(&heads);
-	ag_buf_dispose(&done_ref);
-	return p;
 }
 
 /* What a failed push said about its refs, forgotten before the next. */
@@ -938,7 +911,9 @@ int ag_artifact_prefetch(ag_artifacts *a, const char *const *slugs, size_t n)
 	}
 	if (!error && m && (error = fetch_apps(a, slugs, which, m)) != AG_ENOMEM) {
 		/* what choose_parent would have fetched, it now has (or knows it cannot) */
-		remember_fetch(a, error);
+		a->prefetched = true;
+		a->prefetch_error = error;
+		a->prefetch_message = error < 0 ? strdup(ag_error_last()) : NULL;
 		error = 0;
 	}
 	free(which);
