@@ -38,41 +38,53 @@ static ag_ir *compile(const char *text)
 	return ir;
 }
 
-/* Plan a -> b; the ops joined by ' ' in *ops (caller frees). */
-static int plan(const char *a, const char *b, char **ops, ag_plan *p, ag_diags *d)
+/* One planning a -> b and what it gave: the return code, the plan, its
+ * diagnostics, and the steps' ops joined by ' '. */
+typedef struct planned {
+	int rc;
+	char *ops;
+	ag_plan p;
+	ag_diags d;
+} planned;
+
+static void plan(planned *r, const char *a, const char *b)
 {
 	ag_ir *x = compile(a), *y = compile(b);
 	ag_buf o = AG_BUF_INIT;
-	int error = -1;
 
-	*ops = NULL;
+	memset(r, 0, sizeof(*r));
+	ag_diags_init(&r->d);
+	r->rc = -1;
 	if (x && y) {
-		error = ag_plan_diff(p, x, y, b, strlen(b), d);
-		for (const cJSON *s = p->steps ? p->steps->child : NULL; s; s = s->next)
+		r->rc = ag_plan_diff(&r->p, x, y, b, strlen(b), &r->d);
+		for (const cJSON *s = r->p.steps ? r->p.steps->child : NULL; s; s = s->next)
 			ag_buf_printf(&o, "%s%s", o.len ? " " : "", cJSON_GetObjectItem(s, "op")->valuestring);
-		*ops = ag_buf_detach(&o);
 	}
+	r->ops = ag_buf_detach(&o);
 	ag_ir_free(x);
 	ag_ir_free(y);
-	return error;
+}
+
+static void planned_dispose(planned *r)
+{
+	ag_plan_dispose(&r->p);
+	ag_diags_dispose(&r->d);
+	free(r->ops);
 }
 
 #define ITEMS(cols) "{\"name\": \"items\", \"columns\": [" cols "]}"
 
 void test_plan_identical(void)
 {
-	char *a = blueprint(ITEMS("{\"name\": \"title\", \"type\": \"text\", \"unique\": true}"), NULL), *ops;
-	ag_plan p;
-	ag_diags d;
+	char *a = blueprint(ITEMS("{\"name\": \"title\", \"type\": \"text\", \"unique\": true}"), NULL);
+	planned r;
 
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, a, &ops, &p, &d), 0);
-	CHECK_STR(ops, "");
-	CHECK_STR(p.name, "no_schema_change");
-	CHECK_INT(d.count, 0);
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	plan(&r, a, a);
+	CHECK_INT(r.rc, 0);
+	CHECK_STR(r.ops, "");
+	CHECK_STR(r.p.name, "no_schema_change");
+	CHECK_INT(r.d.count, 0);
+	planned_dispose(&r);
 	free(a);
 }
 
@@ -86,9 +98,7 @@ void test_plan_order(void)
 		"[{\"name\": \"item_id\", \"type\": \"uuid\"}]}",
 		"\"ui\": {}");
 	char *fk;
-	ag_plan p;
-	ag_diags d;
-	char *ops;
+	planned r;
 
 	/* give b a relationship: parts.item_id -> items.id */
 	fk = strstr(b, "]},\n  \"security\"");
@@ -102,17 +112,15 @@ void test_plan_order(void)
 		free(b);
 		b = ag_buf_detach(&nb);
 	}
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, b, &ops, &p, &d), 0);
+	plan(&r, a, b);
+	CHECK_INT(r.rc, 0);
 	/* the CHECK on qty is recreated around the type change; create_table (with the index of
 	 * its FK column) before add_column; the FK after both */
-	CHECK_STR(ops, "drop_constraint create_table add_column drop_default alter_type set_default "
+	CHECK_STR(r.ops, "drop_constraint create_table add_column drop_default alter_type set_default "
 		"add_constraint add_constraint add_foreign_key");
-	CHECK_STR(p.name, "add_parts_and_more");
-	CHECK_INT(p.destructive, 0);
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	CHECK_STR(r.p.name, "add_parts_and_more");
+	CHECK_INT(r.p.destructive, 0);
+	planned_dispose(&r);
 	free(a);
 	free(b);
 }
@@ -126,38 +134,30 @@ void test_plan_refusals(void)
 		"\"migrations\": {\"allowDestructive\": [\"drop column items.note\"]}");
 	char *e = blueprint(ITEMS("{\"name\": \"title\", \"type\": \"text\"}, {\"name\": \"note\", \"type\": \"text\"},"
 		"{\"name\": \"num\", \"type\": \"int\", \"required\": true}"), NULL);
-	char *ops;
-	ag_plan p;
-	ag_diags d;
+	planned r;
 
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, b, &ops, &p, &d), AG_EINVALID);
-	CHECK_INT(d.errors, 1);
-	if (d.count) {
-		CHECK_INT(d.items[0].code, AG_D_DESTRUCTIVE);
-		CHECK_INT(d.items[0].span.line, 4); /* "items" on the data line */
-		CHECK(strstr(d.items[0].hint, "\"drop column items.note\"") != NULL);
-		CHECK(d.items[0].source && strstr(d.items[0].source, "\"items\""));
+	plan(&r, a, b);
+	CHECK_INT(r.rc, AG_EINVALID);
+	CHECK_INT(r.d.errors, 1);
+	if (r.d.count) {
+		CHECK_INT(r.d.items[0].code, AG_D_DESTRUCTIVE);
+		CHECK_INT(r.d.items[0].span.line, 4); /* "items" on the data line */
+		CHECK(strstr(r.d.items[0].hint, "\"drop column items.note\"") != NULL);
+		CHECK(r.d.items[0].source && strstr(r.d.items[0].source, "\"items\""));
 	}
-	CHECK_STR(ops, "drop_column"); /* the plan is whole even when refused */
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	CHECK_STR(r.ops, "drop_column"); /* the plan is whole even when refused */
+	planned_dispose(&r);
 
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, c, &ops, &p, &d), 0);
-	CHECK_INT(p.destructive, 1);
-	CHECK_STR(p.name, "drop_items_note");
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	plan(&r, a, c);
+	CHECK_INT(r.rc, 0);
+	CHECK_INT(r.p.destructive, 1);
+	CHECK_STR(r.p.name, "drop_items_note");
+	planned_dispose(&r);
 
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, e, &ops, &p, &d), AG_EINVALID);
-	CHECK(d.count == 1 && d.items[0].code == AG_D_UNSAFE_STEP);
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	plan(&r, a, e);
+	CHECK_INT(r.rc, AG_EINVALID);
+	CHECK(r.d.count == 1 && r.d.items[0].code == AG_D_UNSAFE_STEP);
+	planned_dispose(&r);
 	free(a);
 	free(b);
 	free(c);
@@ -173,22 +173,19 @@ void test_plan_renames(void)
 	/* a hint naming a column that a same-named column keeps is ignored: add, not rename */
 	char *c = blueprint(ITEMS("{\"name\": \"title\", \"type\": \"text\", \"unique\": true},"
 		"{\"name\": \"other\", \"type\": \"text\", \"renamedFrom\": \"title\"}"), NULL);
-	char *ops;
-	ag_plan p;
-	ag_diags d;
+	planned r;
 
-	ag_diags_init(&d);
-	CHECK_INT(plan(a, b, &ops, &p, &d), 0);
-	CHECK_STR(ops, "drop_constraint rename_column add_constraint");
-	CHECK_STR(p.name, "rename_name_and_more");
-	ag_plan_dispose(&p);
-	free(ops);
-	CHECK_INT(plan(a, c, &ops, &p, &d), 0);
-	CHECK_STR(ops, "add_column");
-	CHECK_INT(d.count, 0);
-	ag_plan_dispose(&p);
-	ag_diags_dispose(&d);
-	free(ops);
+	plan(&r, a, b);
+	CHECK_INT(r.rc, 0);
+	CHECK_STR(r.ops, "drop_constraint rename_column add_constraint");
+	CHECK_STR(r.p.name, "rename_name_and_more");
+	CHECK_INT(r.d.count, 0);
+	planned_dispose(&r);
+	plan(&r, a, c);
+	CHECK_INT(r.rc, 0);
+	CHECK_STR(r.ops, "add_column");
+	CHECK_INT(r.d.count, 0);
+	planned_dispose(&r);
 	free(a);
 	free(b);
 	free(c);
